@@ -1,0 +1,55 @@
+# Dry Needling: Benefits and Safety - set-up and everyday commands.
+#
+#   make lab     set everything up and open the course in JupyterLab
+#   make test    set everything up and run every test
+#   make release regenerate release/ from source/ with nbgrader
+#
+# Everything is installed into .venv in this folder, from the pins in
+# environment.yml; nothing outside the folder is changed, except that on a
+# Debian machine without Python's venv module it is installed with apt-get.
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+# nbgrader runs `alembic` and `jupyter` as subprocesses: the venv's bin/ must be on PATH.
+export PATH := $(BIN):$(PATH)
+COURSE := $(VENV)/.course-installed
+TESTS := $(VENV)/.tests-installed
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+PIP := $(BIN)/python -m pip install --disable-pip-version-check --no-input -q
+
+.PHONY: lab test release venv clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "the course needs Python 3.11, found " + sys.version' \
+	  || { echo "Python 3.11 is needed (set PYTHON=/path/to/python3.11)."; exit 1; }
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+	  echo "Installing Debian's venv support for Python (python3.11-venv)..."; \
+	  rm -rf $(VENV); \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq python3.11-venv && $(PYTHON) -m venv $(VENV); }
+
+$(COURSE): $(BIN)/python environment.yml pyproject.toml tools/pins.py
+	$(BIN)/python tools/pins.py environment.yml > $(VENV)/course-requirements.txt
+	$(PIP) -r $(VENV)/course-requirements.txt
+	$(PIP) -e .
+	@touch $@
+
+$(TESTS): $(COURSE) requirements-test.txt
+	$(PIP) -r requirements-test.txt
+	@touch $@
+
+venv: $(COURSE)
+
+lab: $(COURSE)
+	$(BIN)/jupyter lab $(ROOT_FLAG) notebooks/00-start-here.ipynb
+
+test: $(TESTS)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+release: $(COURSE)
+	$(BIN)/python -m dncourse.release
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,72 @@
+"""How figures reach the learner: a colour-blind-safe style and alt text.
+
+Plot helpers draw inside :func:`course_style` and return ``(fig, ax)``, so
+tests can inspect them.  Notebooks pass the figure to :func:`show_figure`,
+which stores the alt text with the image output (JupyterLab uses it for the
+image's ``alt`` attribute and it is the plain-text version of the output).
+Nothing here changes matplotlib's global settings on import.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import io
+
+__all__ = ["PALETTE", "MARKERS", "course_style", "show_figure"]
+
+# Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+# Shapes carry meaning together with colour, never colour alone.
+MARKERS = ["o", "s", "D", "^", "v", "P", "X", "*"]
+
+_RC = {
+    "axes.prop_cycle": None,  # filled in lazily (needs matplotlib's cycler)
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 13,
+    "axes.labelsize": 11,
+    "font.size": 11,
+    "figure.dpi": 100,
+    "savefig.bbox": "tight",
+}
+
+
+@contextlib.contextmanager
+def course_style():
+    """Draw with the course's colour-blind-safe style inside a ``with`` block."""
+    import matplotlib as mpl
+    from cycler import cycler
+
+    rc = dict(_RC, **{"axes.prop_cycle": cycler(color=PALETTE)})
+    with mpl.rc_context(rc):
+        yield
+
+
+def figure_png(fig, dpi: int = 100) -> bytes:
+    """The figure as PNG bytes."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def show_figure(fig, alt: str, *, close: bool = True):
+    """Display ``fig`` as a PNG with ``alt`` stored in the output's metadata.
+
+    The alt text is also the output's plain-text form, so a screen reader or a
+    text-only view gets the description.  Works whatever matplotlib backend the
+    kernel uses.  Returns the display data, which tests can inspect.
+    """
+    from IPython.display import display
+
+    alt = " ".join(str(alt).split())
+    if not alt:
+        raise ValueError("show_figure needs alt text that describes the figure")
+    data = {"image/png": base64.b64encode(figure_png(fig)).decode("ascii"), "text/plain": alt}
+    metadata = {"image/png": {"alt": alt}}
+    display(data, raw=True, metadata=metadata)
+    if close:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+    return data, metadata
