@@ -3,6 +3,7 @@
 #   make lab     set everything up and open the course in JupyterLab
 #   make test    set everything up and run every test
 #   make release regenerate release/ from source/ with nbgrader
+#                (make release QUIZ=s02-benefits-and-evidence: only that quiz)
 #
 # Everything is installed into .venv in this folder, from the pins in
 # environment.yml; nothing outside the folder is changed, except that on a
@@ -49,7 +50,7 @@ test: $(TESTS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 release: $(COURSE)
-	$(BIN)/python -m dncourse.release
+	$(BIN)/python -m dncourse.release $(QUIZ)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

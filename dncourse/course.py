@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from .loader import load
 
-__all__ = ["sections", "course_map_markdown", "show_course_map"]
+__all__ = ["PASS_MARK", "sections", "course_map_markdown", "show_course_map"]
+
+#: The share of a quiz's points needed to pass it (the final assessment and the
+#: training records read it from here, and only here).
+PASS_MARK = 0.8
 
 
 def sections(ready_only: bool = False) -> list[dict]:

@@ -37,40 +37,57 @@ def nbgrader_env() -> dict[str, str]:
     return env
 
 
-def generate_release(root: Path = COURSE_ROOT, dest: Path | None = None) -> Path:
-    """Generate the student version of every quiz; return the folder holding it.
+def generate_release(root: Path = COURSE_ROOT, dest: Path | None = None,
+                     quizzes: list[str] | None = None) -> Path:
+    """Generate the student version of every quiz (or of ``quizzes``); return its folder.
 
     The work happens in a temporary copy of the course, so nothing in ``root``
-    changes unless ``dest`` is given, in which case ``dest`` is replaced by the
-    new release folder.
+    changes unless ``dest`` is given.  Then each generated quiz folder replaces
+    the one of the same name in ``dest``; other quizzes in ``dest`` are kept
+    only when ``quizzes`` names some, and removed when all are regenerated.
     """
     root = Path(root)
+    known = quiz_ids(root)
+    unknown = sorted(set(quizzes or []) - set(known))
+    if unknown:
+        raise ValueError(f"no quiz {', '.join(unknown)} in {root / 'source'}; the quizzes are: {', '.join(known)}")
     work = Path(tempfile.mkdtemp(prefix="dncourse-release-"))
     shutil.copy2(root / "nbgrader_config.py", work)
     shutil.copytree(root / "source", work / "source")
+    for quiz in set(known) - set(quizzes or known):
+        shutil.rmtree(work / "source" / quiz)  # generate only the quizzes asked for
     result = subprocess.run(
         [sys.executable, "-m", "nbgrader", "generate_assignment", QUIZ_GLOB, "--no-db", "--force"],
         cwd=work, env=nbgrader_env(), capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"nbgrader generate_assignment failed:\n{result.stdout}\n{result.stderr}")
     made = work / "release"
-    missing = sorted(set(quiz_ids(root)) - {p.name for p in made.iterdir()})
+    missing = sorted(set(quizzes or known) - {p.name for p in made.iterdir()})
     if missing:
         raise RuntimeError(f"nbgrader made no release for {', '.join(missing)}:\n{result.stderr}")
     if dest is None:
         return made
     dest = Path(dest)
-    if dest.exists():
+    if not quizzes and dest.exists():
         shutil.rmtree(dest)
-    shutil.copytree(made, dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    for quiz in made.iterdir():
+        if (dest / quiz.name).exists():
+            shutil.rmtree(dest / quiz.name)
+        shutil.copytree(quiz, dest / quiz.name)
     shutil.rmtree(work)
     return dest
 
 
-def main() -> int:
-    """Regenerate ``release/`` in the course folder and say what was made."""
-    dest = generate_release(COURSE_ROOT, COURSE_ROOT / "release")
-    for quiz in sorted(p.name for p in dest.iterdir()):
+def main(argv: list[str] | None = None) -> int:
+    """Regenerate ``release/`` (all quizzes, or those named) and say what was made."""
+    quizzes = list(sys.argv[1:] if argv is None else argv)
+    try:
+        generate_release(COURSE_ROOT, COURSE_ROOT / "release", quizzes or None)
+    except (ValueError, RuntimeError) as exc:
+        print(f"release: {exc}", file=sys.stderr)
+        return 1
+    for quiz in quizzes or quiz_ids(COURSE_ROOT):
         print(f"release/{quiz}: generated from source/{quiz}")
     return 0
 
