@@ -22,6 +22,7 @@ Question kinds
 ``"choice"``     one letter from ``options`` (``"B"``, ``" b "``, ``"(b)"``)
 ``"multi"``      several letters (``"A, C"``, ``"ac"``, ``["A", "C"]``, ``{"a", "c"}``)
 ``"truefalse"``  ``True``/``False`` or ``"true"``, ``"T"``, ``"yes"``, ``"no"``...
+``"order"``      every option letter once, in order (``"CABD"``, ``"C, A, B, D"``, ``["C", "A", "B", "D"]``)
 ``"number"``     a number; ``percent=True`` allows a typed ``%`` sign,
                  ``unit="points"`` allows that unit word after the number
 """
@@ -42,7 +43,7 @@ __all__ = [
     "mark_answer",
 ]
 
-KINDS = ("choice", "multi", "truefalse", "number")
+KINDS = ("choice", "multi", "order", "truefalse", "number")
 
 _TRUE_WORDS = {"true", "t", "yes", "y"}
 _FALSE_WORDS = {"false", "f", "no", "n"}
@@ -116,6 +117,9 @@ def _how(kind: str, var: str, options: str = "ABCD", percent: bool = False,
     if kind == "multi":
         return (f"Type every letter you choose ({_options_phrase(options)}) between quotes, "
                 f'separated by commas, for example {var} = "A, C".')
+    if kind == "order":
+        return (f"Type all the letters {_options_phrase(options)} between quotes, each once, in the "
+                f'order you choose, for example {var} = "{options[::-1]}".')
     if kind == "truefalse":
         return f"Type True or False, with a capital letter and no quotes, for example {var} = True."
     if kind == "number":
@@ -151,16 +155,15 @@ def _choice(value, question, options, how):
     return _letter(value, question, options, how)
 
 
-def _multi(value, question, options, how):
+def _letters(value, question, options, how) -> list[str]:
+    """The letters of a multi or order answer, in the order typed, each one checked."""
     if isinstance(value, str):
         text = _clean_text(value).upper()
-        text = re.sub(r"\bAND\b", " ", text)
-        parts = [p for p in re.split(r"[\s,;/&+]+", text) if p]
+        text = re.sub(r"\bAND\b|\bTHEN\b", " ", text)
         letters = []
-        for part in parts:
-            part = part.strip("()[].:").strip(_QUOTES)
+        for part in (p for p in re.split(r"[\s,;/&+>\-]+", text) if p):
             # "AC" typed without separators counts as A and C.
-            letters.extend(part)
+            letters.extend(part.strip("()[].:").strip(_QUOTES))
     elif isinstance(value, (list, tuple, set, frozenset)):
         letters = []
         for item in value:
@@ -180,7 +183,27 @@ def _multi(value, question, options, how):
         raise AnswerFormatError(
             f"{_label(question)}: {', '.join(bad)} is not one of the options "
             f"({_options_phrase(options)}). {how}")
-    return "".join(sorted(set(letters)))
+    return letters
+
+
+def _order(value, question, options, how):
+    if isinstance(value, (set, frozenset)):
+        raise AnswerFormatError(
+            f"{_label(question)}: a set has no order. {how}")
+    letters = _letters(value, question, options, how)
+    repeated = sorted({x for x in letters if letters.count(x) > 1})
+    if repeated:
+        raise AnswerFormatError(
+            f"{_label(question)}: {', '.join(repeated)} appears more than once; use each letter once. {how}")
+    missing = [x for x in options if x not in letters]
+    if missing:
+        raise AnswerFormatError(
+            f"{_label(question)}: {', '.join(missing)} is missing; put every step in the order. {how}")
+    return "".join(letters)
+
+
+def _multi(value, question, options, how):
+    return "".join(sorted(set(_letters(value, question, options, how))))
 
 
 def _truefalse(value, question, how):
@@ -279,6 +302,8 @@ def normalise(value, kind: str, *, question: str = "", options: str = "ABCD",
         return _choice(value, question, options, how)
     if kind == "multi":
         return _multi(value, question, options, how)
+    if kind == "order":
+        return _order(value, question, options, how)
     if kind == "truefalse":
         return _truefalse(value, question, how)
     return _number(value, question, how, percent, unit)
@@ -311,7 +336,7 @@ def check_answer(question: str, value, kind: str, **spec) -> None:
     shown = {True: "True", False: "False"}.get(answer, answer) if kind == "truefalse" else answer
     if kind == "number":
         shown = f"{answer:g}"
-    elif kind == "multi":
+    elif kind in ("multi", "order"):
         shown = ", ".join(answer)
     print(f"{_label(question)}: answer recorded as {shown}. "
           "The format is right; it is marked when you submit.")
