@@ -14,7 +14,8 @@ import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Question", "QuizSpecError", "read_questions", "literal_answer", "nbgrader_meta"]
+__all__ = ["Question", "QuizSpecError", "read_questions", "literal_answer", "nbgrader_meta",
+           "near_miss_markers"]
 
 
 class QuizSpecError(ValueError):
@@ -147,3 +148,23 @@ def literal_answer(src: str, variable: str):
         else:
             clean = False
     return value, clean
+
+
+_MARKER_WORDS = r"(HIDDEN\s*TESTS?|SOLUTIONS?|MARK\s*SCHEMES?|MARKING\s*SCHEMES?)"
+_EXACT_MARKERS = {
+    "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS", "### BEGIN SOLUTION", "### END SOLUTION",
+    "=== BEGIN SOLUTION ===", "=== END SOLUTION ===", "### BEGIN MARK SCHEME", "### END MARK SCHEME",
+}
+
+
+def near_miss_markers(text: str) -> list[str]:
+    """Lines that look like nbgrader region markers but are not spelled exactly right.
+
+    nbgrader silently releases a region whose marker is misspelt (for example
+    ``### BEGIN HIDDEN TEST`` without the S), so such lines must not exist.
+    """
+    import re
+
+    pattern = re.compile(rf"\b(BEGIN|END|START|STOP)\b\W*{_MARKER_WORDS}", re.IGNORECASE)
+    return [line for line in text.splitlines()
+            if pattern.search(line) and line.strip() not in _EXACT_MARKERS]

@@ -1,0 +1,56 @@
+"""Shared fixtures: where the course is, and an nbgrader course in a temporary folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FACT_SHEET = ROOT.parent / "shared" / "clinical-facts.md"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def lesson_paths() -> list[Path]:
+    return sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def source_quiz_paths() -> list[Path]:
+    return sorted((ROOT / "source").glob("s[0-9][0-9]-*/*.ipynb"))
+
+
+def release_quiz_paths() -> list[Path]:
+    return sorted((ROOT / "release").glob("s[0-9][0-9]-*/*.ipynb"))
+
+
+def committed_notebooks() -> list[Path]:
+    return lesson_paths() + sorted((ROOT / "source").glob("**/*.ipynb")) + release_quiz_paths()
+
+
+def read_nb(path: Path) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def cell_text(cell) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+@pytest.fixture(scope="session")
+def fact_sheet() -> str:
+    """The clinical fact sheet's text (tests compare the data files with it)."""
+    if not FACT_SHEET.exists():
+        if IN_CI:
+            pytest.fail(f"the fact sheet is missing at {FACT_SHEET}")
+        pytest.skip(f"the fact sheet {FACT_SHEET} is not beside this checkout")
+    return FACT_SHEET.read_text(encoding="utf-8")
+
+
+def make_course(tmp: Path) -> Path:
+    """A throw-away nbgrader course: the config and source/ copied into ``tmp``."""
+    shutil.copy2(ROOT / "nbgrader_config.py", tmp)
+    shutil.copytree(ROOT / "source", tmp / "source")
+    return tmp
