@@ -19,7 +19,7 @@ from .figures import MARKERS, PALETTE, course_style
 from .loader import load
 from .references import cite
 
-__all__ = ["thresholds", "pain_change", "judge_change", "describe_change", "plot_change",
+__all__ = ["thresholds", "thresholds_markdown", "show_thresholds", "pain_change", "judge_change", "describe_change", "plot_change",
            "change_alt_text", "MeaningfulChange"]
 
 #: The order in which thresholds are checked and shown.
@@ -44,6 +44,26 @@ def thresholds() -> dict[str, dict]:
     """The rows of ``thresholds.csv`` by id, in the order they are checked."""
     rows = {row["id"]: row for row in load("thresholds")}
     return {key: rows[key] for key in ORDER if key in rows} | {k: v for k, v in rows.items() if k not in ORDER}
+
+
+def thresholds_markdown() -> str:
+    """The thresholds as a Markdown table, with population, meaning and source."""
+    lines = ["| Threshold | Value on the 0-10 scale | Note | Source |", "|---|---|---|---|"]
+    for row in thresholds().values():
+        value = ("about " if row["approximate"] else "") + _value_text(row)
+        value += "% of the starting score" if row["unit"] == "percent" else " points"
+        name = f"{row['kind'].capitalize()}, {row['population']}"
+        lines.append(f"| {name} | {value} | {row.get('note', '')} | {cite(row['ref'])} |")
+    return "\n".join(lines)
+
+
+def show_thresholds() -> str:
+    """Display the thresholds table in the notebook; return its Markdown."""
+    from IPython.display import Markdown, display
+
+    text = thresholds_markdown()
+    display(Markdown(text))
+    return text
 
 
 def _value_text(row: dict) -> str:
