@@ -43,6 +43,10 @@ __all__ = [
     "screen",
     "rules_markdown",
     "show_rules",
+    "SUPPORT_LEVELS",
+    "support_counts",
+    "plot_rule_support",
+    "rule_support_alt_text",
 ]
 
 #: What each decision is called on screen, most restrictive first.
@@ -306,3 +310,73 @@ def show_rules(category: str) -> str:
     text = rules_markdown(category)
     display(Markdown(text))
     return text
+
+
+#: How firmly the fact sheet checked a rule, grouped into three levels for plotting.
+SUPPORT_LEVELS = {
+    "confirmed in the primary record": ("verified",),
+    "seen only in a secondary source": ("verified (secondary)", "verified (secondary, truncated)"),
+    "weak, or only a heading seen": ("verified (secondary, weak)", "verified (heading only)"),
+}
+_PLURAL = {"absolute": "Absolute contraindications", "avoid_area": "Areas to avoid", "precaution": "Precautions"}
+
+
+def support_counts(rules: list[dict] | None = None) -> dict[str, dict[str, int]]:
+    """For each category, how many rules sit at each level of :data:`SUPPORT_LEVELS`."""
+    rules = rules if rules is not None else load("screening_rules")
+    counts = {category: {level: 0 for level in SUPPORT_LEVELS} for category in CATEGORIES}
+    for rule in rules:
+        level = next(name for name, tags in SUPPORT_LEVELS.items() if rule["verification"] in tags)
+        counts[rule["category"]][level] += 1
+    return counts
+
+
+def plot_rule_support(rules: list[dict] | None = None):
+    """Stacked bars: how many screening rules of each category rest on each level of evidence.
+
+    Each level has its own colour **and** hatch pattern, and each bar segment
+    is labelled with its count, so nothing rests on colour alone.  Returns
+    ``(fig, ax)``.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    from .figures import PALETTE, course_style
+
+    counts = support_counts(rules)
+    names = [_PLURAL[c] for c in CATEGORIES]
+    hatches = ["", "//", ".."]
+    with course_style():
+        fig, ax = plt.subplots(figsize=(8.5, 3.4))
+        left = [0] * len(CATEGORIES)
+        for i, level in enumerate(SUPPORT_LEVELS):
+            widths = [counts[c][level] for c in CATEGORIES]
+            bars = ax.barh(names, widths, left=left, color=PALETTE[i] if i == 0 else "white",
+                           edgecolor=PALETTE[i], hatch=hatches[i], linewidth=1.5, label=level)
+            for bar, width in zip(bars, widths):
+                bar.set_visible(width > 0)  # an empty segment would still draw its edge
+                if width:
+                    ax.text(bar.get_x() + width / 2, bar.get_y() + bar.get_height() / 2, str(width),
+                            ha="center", va="center", fontsize=10, fontweight="bold",
+                            color="white" if i == 0 else "black",
+                            bbox=None if i == 0 else {"facecolor": "white", "edgecolor": "none", "pad": 1})
+            left = [a + b for a, b in zip(left, widths)]
+        ax.invert_yaxis()
+        ax.set_xlabel("Number of screening rules in the course's rules file")
+        ax.set_title("How firmly is each kind of screening rule supported?")
+        handles = [Patch(facecolor=PALETTE[i] if i == 0 else "white", edgecolor=PALETTE[i], hatch=hatches[i],
+                         linewidth=1.5, label=level) for i, level in enumerate(SUPPORT_LEVELS)]
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=3, fontsize=9,
+                  frameon=False)
+    return fig, ax
+
+
+def rule_support_alt_text(rules: list[dict] | None = None) -> str:
+    """A sentence giving every count in :func:`plot_rule_support`, for the figure's alt text."""
+    plural = _PLURAL
+    counts = support_counts(rules)
+    parts = []
+    for category, levels in counts.items():
+        detail = ", ".join(f"{level}: {n}" for level, n in levels.items())
+        parts.append(f"{plural[category]}, {sum(levels.values())} rules ({detail})")
+    return "Stacked bar chart of the screening rules by category and strength of support. " + "; ".join(parts) + "."

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from dncourse.loader import DATA_DIR, DataError, load, load_file, reference_keys
-from dncourse.screening import (CATEGORIES, DECISIONS, SEVERITY, RuleSet, ScreeningError, rules_markdown,
+from dncourse.screening import (CATEGORIES, DECISIONS, SEVERITY, SUPPORT_LEVELS, RuleSet, ScreeningError,
+                                plot_rule_support, rule_support_alt_text, rules_markdown, support_counts,
                                 screen)
 
 FACT_SHEET = Path(__file__).resolve().parents[2] / "shared" / "clinical-facts.md"
@@ -354,3 +355,35 @@ def test_nothing_the_sheet_leaves_unconfirmed_is_stated_as_fact():
     for rule in load("screening_rules"):
         if rule["id"] in weak:
             assert re.search(r"secondary source|secondary sources|weak|only the heading", rule["why"], re.I), rule["id"]
+
+
+# --- the evidence-support figure -----------------------------------------------------------
+
+def test_support_counts_add_up_to_the_rules_file():
+    rules_rows = load("screening_rules")
+    counts = support_counts()
+    for category in CATEGORIES:
+        assert sum(counts[category].values()) == sum(r["category"] == category for r in rules_rows)
+    # hand-counted from the file: the absolute contraindications rest mostly on secondary sources
+    assert counts["absolute"] == {"confirmed in the primary record": 1, "seen only in a secondary source": 3,
+                                  "weak, or only a heading seen": 0}
+
+
+def test_the_support_plot_draws_the_counts_with_hatches_and_a_full_legend():
+    import matplotlib.pyplot as plt
+
+    fig, ax = plot_rule_support()
+    counts = support_counts()
+    expected = [counts[c][level] for level in SUPPORT_LEVELS for c in CATEGORIES]
+    bars = [p for p in ax.patches]
+    assert [p.get_width() for p in bars] == expected
+    assert len({p.get_hatch() or "" for p in bars}) == 3  # a pattern per level, not colour alone
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Absolute contraindications", "Areas to avoid",
+                                                           "Precautions"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == list(SUPPORT_LEVELS)
+    assert "Number of screening rules" in ax.get_xlabel()
+    shown_numbers = sorted(int(t.get_text()) for t in ax.texts)
+    assert shown_numbers == sorted(n for n in expected if n)
+    alt = rule_support_alt_text()
+    assert "Absolute contraindications, 4 rules" in alt and "Precautions, 17 rules" in alt
+    plt.close(fig)
