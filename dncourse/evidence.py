@@ -278,7 +278,7 @@ def plot_forest(rows: list[dict], title: str | None = None):
         if outcome == "Pain (0-10)":
             low, high, _ = important_band()
             for sign in (-1, 1):
-                ax.axvspan(sign * low, sign * high, color=PALETTE[2], alpha=0.25, hatch="//",
+                ax.axvspan(*sorted((sign * low, sign * high)), color=PALETTE[2], alpha=0.25, hatch="//",
                            gid="important_band" if sign < 0 else "important_band_mirror",
                            label=f"clinically important change ({low:g} to {high:g} points)" if sign < 0 else None,
                            zorder=0)

@@ -32,7 +32,7 @@ _SHORT = {
     "kovacs_mdc": "{v} points, beyond measurement error (neck pain, {src})",
 }
 _STYLES = {"farrar_points": ("--", PALETTE[1]), "farrar_percent": (":", PALETTE[2]),
-           "kovacs_mcic": ("-.", PALETTE[4]), "kovacs_mdc": ((0, (1, 4)), "0.35")}
+           "kovacs_mcic": ("-.", PALETTE[4]), "kovacs_mdc": ("-", "0.35")}
 
 
 def _num(value: float) -> str:
