@@ -357,3 +357,15 @@ def test_practice_checks_can_be_answered():
     check.choose(0)
     check.check_button.click()
     assert "Not quite" in check.feedback.value
+
+
+def test_every_source_cited_in_the_lesson_or_its_cards_is_in_its_reference_list():
+    nb = json.loads(LESSON.read_text(encoding="utf-8"))
+    code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    prose = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    listed = set(json.loads(re.search(r"show_references\((\[.*?\])\)", code, re.S).group(1).replace("'", '"')))
+    shown = prose + " ".join(ben.benefit_markdown(b["id"]) for b in load("benefits"))
+    cited = {r["id"] for r in load("references") if r["short"] in shown}
+    assert cited - listed == set()
+    # the shorter "Liu et al. 2015" must not hide behind "Liu et al. 2018" and so on
+    assert {"liu2015", "liu2018", "fernandez2021", "fernandez2022", "kovacs2008", "farrar2001"} <= cited
