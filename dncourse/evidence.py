@@ -218,8 +218,12 @@ def summarise(rows: list[dict]) -> str:
         text += (f" On the 0-10 scale, {below} of the {len(pain)} differences shown "
                  f"{'is' if below == 1 else 'are'} smaller than the {low:g} to {high:g}-point band of "
                  f"clinically important change ({sources}).")
+    very_low = sum("very low" in r.get("evidence_rating", "") for r in rows)
+    if very_low:
+        text += (" This result comes from evidence rated very low quality." if n == 1 else
+                 f" {very_low} of these results come from evidence rated very low quality.")
     if any(r["measure"] == "SMD" for r in rows):
-        text += (" Standardised mean differences are in units of spread, not points on a pain scale, "
+        text += (" Standardised mean differences are in units of spread, not points on a scale, "
                  "so they cannot be compared with the points a patient notices.")
     return text
 

@@ -91,6 +91,8 @@ def test_summarise_counts_each_side():
     assert one.startswith("1 result shown: 1 favours the dry needling arm.")
     assert "against sham, placebo or no treatment" in one
     assert ev.summarise([]).startswith("No result")
+    assert "2 of these results come from evidence rated very low quality" in ev.summarise(ev.select(outcome="Disability"))
+    assert "This result comes from evidence rated very low quality" in ev.summarise([ROWS["pourahmadi2021_cgh_pain"]])
 
 
 def test_important_band_comes_from_the_thresholds_table():
