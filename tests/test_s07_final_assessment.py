@@ -137,3 +137,10 @@ def test_quiz_6_soreness_key_is_the_fact_sheet_value(fact_sheet):
     keys = {q.number: q.key for q in read_questions(QUIZ6)}
     assert f"less than {keys['6.3']} h" in fact_sheet
     assert f"**{keys['6.8']} lost/forgotten needles" in fact_sheet
+
+
+def test_the_section_6_lesson_states_the_same_pass_mark():
+    lesson = ROOT / "notebooks" / "06-consent-and-records.ipynb"
+    text = "\n".join(cell_text(c) for c in read_nb(lesson)["cells"] if c["cell_type"] == "markdown")
+    stated = re.findall(r"you need (\d+)% of its points", text)
+    assert stated and {float(s) for s in stated} == {PASS_MARK * 100}
