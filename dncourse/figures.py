@@ -13,7 +13,7 @@ import base64
 import contextlib
 import io
 
-__all__ = ["PALETTE", "MARKERS", "course_style", "show_figure"]
+__all__ = ["PALETTE", "MARKERS", "course_style", "figure_output", "show_figure"]
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -50,23 +50,27 @@ def figure_png(fig, dpi: int = 100) -> bytes:
     return buffer.getvalue()
 
 
-def show_figure(fig, alt: str, *, close: bool = True):
+def figure_output(fig, alt: str) -> tuple[dict, dict]:
+    """The display data and metadata for ``fig``: a PNG, with ``alt`` as its alt text and plain text."""
+    alt = " ".join(str(alt).split())
+    if not alt:
+        raise ValueError("a figure needs alt text that describes it")
+    data = {"image/png": base64.b64encode(figure_png(fig)).decode("ascii"), "text/plain": alt}
+    return data, {"image/png": {"alt": alt}}
+
+
+def show_figure(fig, alt: str, *, close: bool = True) -> None:
     """Display ``fig`` as a PNG with ``alt`` stored in the output's metadata.
 
     The alt text is also the output's plain-text form, so a screen reader or a
     text-only view gets the description.  Works whatever matplotlib backend the
-    kernel uses.  Returns the display data, which tests can inspect.
+    kernel uses.  Returns nothing, so a cell that ends with it shows only the figure.
     """
     from IPython.display import display
 
-    alt = " ".join(str(alt).split())
-    if not alt:
-        raise ValueError("show_figure needs alt text that describes the figure")
-    data = {"image/png": base64.b64encode(figure_png(fig)).decode("ascii"), "text/plain": alt}
-    metadata = {"image/png": {"alt": alt}}
+    data, metadata = figure_output(fig, alt)
     display(data, raw=True, metadata=metadata)
     if close:
         import matplotlib.pyplot as plt
 
         plt.close(fig)
-    return data, metadata

@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from dncourse import loader
-from dncourse.figures import PALETTE, course_style, show_figure
+from dncourse.figures import PALETTE, course_style, figure_output, show_figure
 from dncourse.loader import DATA_DIR, DataError, load, load_file, reference_keys
 from dncourse.myths import CHOICES, MythOrFact
 from dncourse.practice import PracticeCheck, practice
@@ -135,13 +135,18 @@ def test_timeline_alt_text_names_every_event():
         assert f"{event['year']}: {event['label']}" in alt
 
 
-def test_show_figure_stores_alt_text_with_the_image(capsys):
+def test_show_figure_stores_alt_text_with_the_image(monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda *a, **k: shown.append((a, k)))
     fig, _ = plot_timeline()
-    data, metadata = show_figure(fig, alt="  A timeline\n of events ")
-    assert metadata == {"image/png": {"alt": "A timeline of events"}}
+    assert show_figure(fig, alt="  A timeline\n of events ") is None  # a cell ending with it shows only the figure
+    (data,), kwargs = shown[0]
+    assert kwargs == {"raw": True, "metadata": {"image/png": {"alt": "A timeline of events"}}}
     assert data["text/plain"] == "A timeline of events" and len(data["image/png"]) > 1000
     with pytest.raises(ValueError, match="alt text"):
-        show_figure(fig, alt=" ")
+        figure_output(fig, alt=" ")
 
 
 def test_course_style_is_applied_only_when_asked():

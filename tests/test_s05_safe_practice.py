@@ -11,7 +11,7 @@ import pytest
 from conftest import ROOT, cell_text, read_nb
 from dncourse.answers import AnswerFormatError, is_correct, normalise
 from dncourse.fainting import fainting_alt_text, fainting_rows, plot_fainting_by_visit
-from dncourse.figures import show_figure
+from dncourse.figures import figure_output
 from dncourse.loader import DATA_DIR, DataError, load, load_file, reference_keys
 from dncourse.quizspec import read_questions
 from dncourse.scenarios import (POLICY_NOTES, ScenarioPlayer, check_scenario, feedback_text,
@@ -421,7 +421,7 @@ def test_fainting_alt_text_and_display():
     for number in ["0.94%", "27 of 2,855", "0.11%", "28 of 25,430", "0.19%", "55 of 28,285", "Chen et al. 1990"]:
         assert number in alt
     fig, _ = plot_fainting_by_visit()
-    data, metadata = show_figure(fig, alt=alt)
+    data, metadata = figure_output(fig, alt=alt)
     assert metadata["image/png"]["alt"] == alt and data["image/png"]
 
 
