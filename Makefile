@@ -2,6 +2,7 @@
 #
 #   make lab     set everything up and open the course in JupyterLab
 #   make test    set everything up and run every test
+#   make grade-demo  a demo cohort through grading, item analysis and records
 #   make release regenerate release/ from source/ with nbgrader
 #                (make release QUIZ=s02-benefits-and-evidence: only that quiz)
 #
@@ -20,7 +21,7 @@ TESTS := $(VENV)/.tests-installed
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 PIP := $(BIN)/python -m pip install --disable-pip-version-check --no-input -q
 
-.PHONY: lab test release venv clean
+.PHONY: lab test release grade-demo venv clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "the course needs Python 3.11, found " + sys.version' \
@@ -51,6 +52,9 @@ test: $(TESTS)
 
 release: $(COURSE)
 	$(BIN)/python -m dncourse.release $(QUIZ)
+
+grade-demo: $(COURSE)
+	$(BIN)/dncourse --course build/demo-course grade-demo --learners 12
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -44,6 +44,23 @@ c.CourseDirectory.max_file_size = 2000
 # learner renamed), instead of accepting it silently.
 c.ExchangeSubmit.strict = True
 
+# --- Collecting uploads from an LMS or e-mail (nbgrader zip_collect) -------
+# Put the downloaded files (or the LMS's zip) in downloaded/<quiz>/archive/,
+# then run `nbgrader zip_collect <quiz>`. The pattern below reads the file
+# names of a Canvas "Download submissions" export:
+#     smithjane_12345_67890_s01-what-is-dry-needling.ipynb
+#     smithjane_late_12345_67890_s01-what-is-dry-needling-1.ipynb  (late, resubmitted)
+# and uses the name part ("smithjane") as the learner's id. For another LMS,
+# change the pattern (nbgrader matches it against the file's full path): it must
+# capture (?P<student_id>...) and (?P<file_id>...),
+# the notebook's file name without any "-1" that the LMS adds. For example,
+# Moodle names files "Jane Smith_1234_assignsubmission_file_<file>":
+#     r"^(?:.*/)?(?P<student_id>[^_/]+)_\d+_assignsubmission_file_(?P<file_id>.+?)(?:-\d+)?\.ipynb$"
+c.ZipCollectApp.collector_plugin = "nbgrader.plugins.FileNameCollectorPlugin"
+c.FileNameCollectorPlugin.named_regexp = (
+    r"^(?:.*/)?(?P<student_id>[a-z0-9]+)_(?:late_)?\d+_\d+_(?P<file_id>[^/]+?)(?:-\d+)?\.ipynb$"
+)
+
 # --- Feedback (nbgrader generate_feedback) ---------------------------------
 # Feedback is made from the autograded notebook, which contains the hidden
 # tests, the marking guidance and the tracebacks of failed checks. Remove all

@@ -51,6 +51,7 @@ def fact_sheet() -> str:
 
 def make_course(tmp: Path) -> Path:
     """A throw-away nbgrader course: the config and source/ copied into ``tmp``."""
+    tmp.mkdir(parents=True, exist_ok=True)
     shutil.copy2(ROOT / "nbgrader_config.py", tmp)
     shutil.copytree(ROOT / "source", tmp / "source")
     return tmp

@@ -1,0 +1,208 @@
+"""Grade a whole cohort on one quiz, in one process, and check that nothing was lost.
+
+:func:`grade_quiz` autogrades every submission of a quiz through nbgrader's
+Python API with a progress bar, then reconciles: every submitted learner has a
+fresh autograded notebook and a complete grade row, and nothing in the
+gradebook or the ``autograded/`` folder is left over from an earlier run.  One
+failing submission never stops the others; everything that needs the
+instructor's attention is collected in :class:`GradeSummary.problems`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .release import quiz_ids
+
+__all__ = ["CourseError", "Problem", "GradeSummary", "check_course", "submitted_learners", "grade_quiz"]
+
+
+class CourseError(Exception):
+    """Bad input from the instructor (unknown quiz, no submissions...): a message, not a traceback."""
+
+
+@dataclass
+class Problem:
+    """One thing the instructor must look at."""
+
+    learner: str
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.learner}: {self.what}" if self.learner else self.what
+
+
+@dataclass
+class GradeSummary:
+    """What a grading run did and found."""
+
+    quiz: str
+    graded: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    scores: dict[str, tuple[float, float]] = field(default_factory=dict)   # learner -> (score, max)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def report(self) -> str:
+        """A short plain-text summary for the terminal."""
+        lines = [f"{self.quiz}: graded {len(self.graded)} submission(s) in {self.seconds:.1f} s."]
+        if self.problems:
+            lines.append(f"{len(self.problems)} thing(s) need your attention:")
+            lines += [f"  - {p}" for p in self.problems]
+        else:
+            lines.append("Reconciliation: every submission has an autograded notebook and a complete grade row.")
+        return "\n".join(lines)
+
+
+def check_course(root: Path, quiz: str | None = None) -> None:
+    """Raise :class:`CourseError` unless ``root`` is a course folder (and ``quiz`` one of its quizzes)."""
+    root = Path(root)
+    if not (root / "nbgrader_config.py").exists():
+        raise CourseError(f"{root} is not a course folder: it has no nbgrader_config.py. "
+                          "Run the command from the course folder, or pass --course DIR.")
+    if quiz is not None:
+        known = quiz_ids(root)
+        if quiz not in known:
+            raise CourseError(f"there is no quiz called {quiz!r}. The quizzes are: {', '.join(known) or 'none'}.")
+
+
+def expected_notebooks(root: Path, quiz: str) -> list[str]:
+    """The notebook file names a submission of ``quiz`` must contain."""
+    return sorted(p.name for p in (Path(root) / "source" / quiz).glob("*.ipynb"))
+
+
+def submitted_learners(root: Path, quiz: str) -> list[str]:
+    """Learners with a submission folder for ``quiz``; CourseError when there are none."""
+    folder = Path(root) / "submitted"
+    learners = sorted(p.parent.name for p in folder.glob(f"*/{quiz}") if p.is_dir())
+    if not learners:
+        raise CourseError(f"no submissions for {quiz} in {folder}/. Collect them first "
+                          f"(nbgrader collect {quiz}, or nbgrader zip_collect {quiz}).")
+    return learners
+
+
+def _check_submission(root: Path, quiz: str, learner: str, expected: list[str]) -> list[Problem]:
+    folder = Path(root) / "submitted" / learner / quiz
+    found = sorted(p.name for p in folder.glob("*.ipynb"))
+    problems = []
+    for name in expected:
+        if name not in found:
+            others = [f for f in found if f not in expected]
+            hint = f" (found {', '.join(others)}: renamed? rename it back to {name} and grade again)" if others else ""
+            problems.append(Problem(learner, f"notebook {name} is missing from the submission{hint}"))
+            continue
+        try:
+            json.loads((folder / name).read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            problems.append(Problem(learner, f"{name} is not a readable notebook ({exc.__class__.__name__}); "
+                                             "ask the learner to download and submit it again"))
+    return problems
+
+
+def _first_error_line(outcome: dict) -> str:
+    text = (outcome.get("error") or outcome.get("log") or "unknown error").strip().splitlines()
+    useful = [line for line in text if "Error" in line or "error" in line] or text
+    return useful[-1][:200] if useful else "unknown error"
+
+
+def grade_quiz(root: Path, quiz: str, *, progress: bool = True, api=None) -> GradeSummary:
+    """Autograde every submission of ``quiz`` in the course ``root``, then reconcile.
+
+    ``api`` may be an already open ``NbGraderAPI`` (see :func:`open_course`).
+    """
+    from .nbgrader_course import open_course
+
+    root = Path(root).resolve()
+    check_course(root, quiz)
+    if not (root / "gradebook.db").exists():
+        raise CourseError(f"there is no gradebook yet in {root}. Create it with "
+                          f"`nbgrader generate_assignment {quiz}` (this also registers the quiz).")
+    learners = submitted_learners(root, quiz)
+    expected = expected_notebooks(root, quiz)
+    summary = GradeSummary(quiz=quiz)
+    api = api or open_course(root)
+    started = time.time()
+
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(learners), desc=f"Grading {quiz}", unit="learner", dynamic_ncols=True)
+    failed = set()
+    # nbgrader's gradebook emits SQLAlchemy "not in session" warnings on every re-grade; they are harmless.
+    warnings.filterwarnings("ignore", message=".*not in session.*")
+    for learner in learners:
+        if bar is not None:
+            bar.set_postfix_str(learner)
+        summary.problems += _check_submission(root, quiz, learner, expected)
+        try:
+            outcome = api.autograde(quiz, learner)
+        except Exception as exc:  # nbgrader raised instead of reporting: keep going
+            outcome = {"success": False, "error": f"{exc.__class__.__name__}: {exc}"}
+        if outcome.get("success"):
+            summary.graded.append(learner)
+        else:
+            failed.add(learner)
+            summary.problems.append(Problem(learner, f"autograde failed: {_first_error_line(outcome)}"))
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+
+    summary.problems += _reconcile(root, quiz, learners, expected, failed, started, summary)
+    summary.seconds = time.time() - started
+    return summary
+
+
+def _reconcile(root, quiz, learners, expected, failed, started, summary) -> list[Problem]:
+    """Every submitted learner has a fresh autograded notebook and a full grade row; no leftovers."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    problems = []
+    autograded = root / "autograded"
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        try:
+            assignment = gb.find_assignment(quiz)
+        except MissingEntry:
+            return [Problem("", f"{quiz} is not in the gradebook: run `nbgrader generate_assignment {quiz}`")]
+        cells_per_notebook = {nb.name: len(nb.grade_cells) for nb in assignment.notebooks}
+        for learner in learners:
+            for name in expected:
+                path = autograded / learner / quiz / name
+                if not path.exists():
+                    problems.append(Problem(learner, f"no autograded notebook {name}"))
+                elif path.stat().st_mtime < started - 1:
+                    problems.append(Problem(
+                        learner, f"STALE: the autograded {name} and its grades are from an earlier run; "
+                                 "this run could not re-grade it, so the gradebook still shows old scores"))
+            try:
+                submission = gb.find_submission(quiz, learner)
+            except MissingEntry:
+                problems.append(Problem(learner, "no grade row in the gradebook"))
+                continue
+            if learner in failed:
+                problems.append(Problem(
+                    learner, "STALE: the gradebook still holds this learner's scores from an earlier run; "
+                             "they do not reflect the current submission"))
+            for nb in submission.notebooks:
+                want = cells_per_notebook.get(nb.notebook.name, 0)
+                if len(nb.grades) < want:
+                    problems.append(Problem(learner, f"{nb.notebook.name}: only {len(nb.grades)} of {want} grades"))
+            if learner not in failed:
+                summary.scores[learner] = (submission.score, submission.max_score)
+        graded_rows = {s.student.id for s in assignment.submissions}
+        for learner in sorted(graded_rows - set(learners)):
+            problems.append(Problem(learner, "STALE: a grade row exists but there is no submission any more"))
+    if autograded.exists():
+        for folder in sorted(autograded.glob(f"*/{quiz}")):
+            if folder.parent.name not in learners:
+                problems.append(Problem(folder.parent.name,
+                                        "STALE: autograded work exists but there is no submission any more"))
+    return problems
