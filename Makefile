@@ -21,7 +21,7 @@ TESTS := $(VENV)/.tests-installed
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 PIP := $(BIN)/python -m pip install --disable-pip-version-check --no-input -q
 
-.PHONY: lab test release grade-demo venv clean
+.PHONY: lab test release grade-demo venv system-deps clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "the course needs Python 3.11, found " + sys.version' \
@@ -38,6 +38,17 @@ $(COURSE): $(BIN)/python environment.yml pyproject.toml tools/pins.py
 	$(PIP) -e .
 	@touch $@
 
+# Debian packages listed in debian-packages.txt, installed with apt-get when missing
+# (as root, or with sudo). Where that is impossible the tests say what is missing.
+system-deps:
+	@missing=$$(grep -v '^#' debian-packages.txt | while read -r pkg; do \
+	  [ -z "$$pkg" ] || dpkg -s "$$pkg" >/dev/null 2>&1 || echo "$$pkg"; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages: $$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends $$missing \
+	    || echo "Could not install $$missing; the tests that need them will say so."; fi
+
 $(TESTS): $(COURSE) requirements-test.txt
 	$(PIP) -r requirements-test.txt
 	@touch $@
@@ -47,13 +58,13 @@ venv: $(COURSE)
 lab: $(COURSE)
 	$(BIN)/jupyter lab $(ROOT_FLAG) notebooks/00-start-here.ipynb
 
-test: $(TESTS)
+test: $(TESTS) system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 release: $(COURSE)
 	$(BIN)/python -m dncourse.release $(QUIZ)
 
-grade-demo: $(COURSE)
+grade-demo: $(COURSE) system-deps
 	$(BIN)/dncourse --course build/demo-course grade-demo --learners 12
 
 clean:

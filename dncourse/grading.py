@@ -44,6 +44,8 @@ class GradeSummary:
     graded: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     scores: dict[str, tuple[float, float]] = field(default_factory=dict)   # learner -> (score, max)
+    verified: dict[str, float] = field(default_factory=dict)   # learner -> auto points verified statically
+    protection: str = ""
     seconds: float = 0.0
 
     @property
@@ -53,6 +55,8 @@ class GradeSummary:
     def report(self) -> str:
         """A short plain-text summary for the terminal."""
         lines = [f"{self.quiz}: graded {len(self.graded)} submission(s) in {self.seconds:.1f} s."]
+        if self.protection:
+            lines.append(f"Protection: {self.protection}")
         if self.problems:
             lines.append(f"{len(self.problems)} thing(s) need your attention:")
             lines += [f"  - {p}" for p in self.problems]
@@ -112,12 +116,19 @@ def _first_error_line(outcome: dict) -> str:
     return useful[-1][:200] if useful else "unknown error"
 
 
-def grade_quiz(root: Path, quiz: str, *, progress: bool = True, api=None) -> GradeSummary:
-    """Autograde every submission of ``quiz`` in the course ``root``, then reconcile.
+def grade_quiz(root: Path, quiz: str, *, progress: bool = True, api=None, sandbox: bool = True) -> GradeSummary:
+    """Autograde every submission of ``quiz`` in the course ``root``, reconcile, and verify.
 
     ``api`` may be an already open ``NbGraderAPI`` (see :func:`open_course`).
+    With ``sandbox`` (the default) each grading kernel runs in a bubblewrap
+    sandbox where the platform allows it (see :mod:`dncourse.sandbox`).  Every
+    submission is then scored again from its answer cells without running them
+    (see :mod:`dncourse.integrity`); differences and tampering are problems.
     """
+    from traitlets.config import Config
+
     from .nbgrader_course import open_course
+    from .sandbox import sandbox_kernel
 
     root = Path(root).resolve()
     check_course(root, quiz)
@@ -128,6 +139,15 @@ def grade_quiz(root: Path, quiz: str, *, progress: bool = True, api=None) -> Gra
     expected = expected_notebooks(root, quiz)
     summary = GradeSummary(quiz=quiz)
     api = api or open_course(root)
+    kernel = sandbox_kernel(root) if sandbox else None
+    if kernel:
+        api.update_config(Config({"Execute": {"kernel_name": kernel}}))
+        summary.protection = ("each grading kernel ran in a bubblewrap sandbox: the course folder was hidden "
+                              "and only the kernel's own folder was writable")
+    else:
+        api.update_config(Config({"Execute": {"kernel_name": ""}}))
+        summary.protection = ("none at the file level (bubblewrap is not available here); answers were still "
+                              "verified without running learner code")
     started = time.time()
 
     bar = None
@@ -157,8 +177,28 @@ def grade_quiz(root: Path, quiz: str, *, progress: bool = True, api=None) -> Gra
         bar.close()
 
     summary.problems += _reconcile(root, quiz, learners, expected, failed, started, summary)
+    summary.problems += _verify(root, quiz, learners, summary)
     summary.seconds = time.time() - started
     return summary
+
+
+def _verify(root: Path, quiz: str, learners: list[str], summary: GradeSummary) -> list[Problem]:
+    """Score every submission again from its answer cells alone; report differences and tampering."""
+    from .gradebook import quiz_scores
+    from .integrity import verify_quiz, write_integrity_report
+
+    scores, _ = quiz_scores(root, quiz)
+    results = verify_quiz(root, quiz, learners, scores)
+    write_integrity_report(root / "reports" / quiz, quiz, results)
+    problems = []
+    for result in results:
+        summary.verified[result.learner] = result.verified_total
+        for flag in result.flags:
+            problems.append(Problem(result.learner, f"INTEGRITY ({flag.where}): {flag.what}"))
+    if problems:
+        problems.append(Problem("", f"integrity flags are listed in {root / 'reports' / quiz / 'integrity.csv'}; "
+                                    "training records use the verified score and show the flag"))
+    return problems
 
 
 def _reconcile(root, quiz, learners, expected, failed, started, summary) -> list[Problem]:
