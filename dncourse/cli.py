@@ -67,9 +67,13 @@ def cmd_report(root: Path, quiz: str) -> int:
         raise CourseError(str(exc)) from None
     if not scores:
         raise CourseError(f"no graded submissions of {quiz} yet: run `dncourse grade {quiz}` first")
+    from .integrity import verify_quiz, write_integrity_report
+
     items = analyse(scores, max_points, question_labels(max_points))
     counts = option_counts(root, quiz, sorted(scores))
-    csv_path, html_path = write_item_report(reports_dir(root) / quiz, quiz, items, counts)
+    _, _, integrity = write_integrity_report(reports_dir(root) / quiz, quiz,
+                                             verify_quiz(root, quiz, sorted(scores), scores))
+    csv_path, html_path = write_item_report(reports_dir(root) / quiz, quiz, items, counts, integrity)
     flagged = [i for i in items if i.flags]
     print(f"{quiz}: item analysis of {len(items)} questions for {len(scores)} learners.")
     for item in flagged:
@@ -79,12 +83,11 @@ def cmd_report(root: Path, quiz: str) -> int:
 
 
 def cmd_records(root: Path) -> int:
-    from .gradebook import results
-    from .records import write_records
+    from .records import verified_results, write_records
 
     check_course(root)
     try:
-        rows = results(root)
+        rows = verified_results(root)
     except FileNotFoundError as exc:
         raise CourseError(str(exc)) from None
     if not rows:
@@ -92,7 +95,10 @@ def cmd_records(root: Path) -> int:
     csv_path, pages = write_records(reports_dir(root) / "records", rows)
     print(f"Training records for {len(pages)} learners: {csv_path}\n"
           f"Printable page per learner: {csv_path.parent}/<learner>.html")
-    return EXIT_OK
+    flagged = sorted({(r.learner, r.quiz) for r in rows if r.integrity_flags})
+    for learner, quiz in flagged:
+        print(f"  - {learner}, {quiz}: integrity flag; the record uses the verified score")
+    return EXIT_ATTENTION if flagged else EXIT_OK
 
 
 def cmd_demo_cohort(root: Path, n: int, quizzes: list[str] | None, seed: int, api=None) -> int:

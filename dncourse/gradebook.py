@@ -21,6 +21,8 @@ class QuizResult:
     submitted: datetime | None
     late: bool
     awaiting_marking: bool
+    nbgrader_score: float | None = None   # set when the verified score differs from nbgrader's
+    integrity_flags: int = 0
 
 
 def open_gradebook(root: Path):

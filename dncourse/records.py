@@ -15,7 +15,7 @@ from pathlib import Path
 from .course import PASS_MARK, sections
 from .gradebook import QuizResult
 
-__all__ = ["FINAL_QUIZ", "passed", "record_rows", "write_records"]
+__all__ = ["FINAL_QUIZ", "passed", "record_rows", "verified_results", "write_records"]
 
 FINAL_QUIZ = "s07-final-assessment"
 COLUMNS = ["learner", "quiz", "submitted", "score", "max_score", "percent", "result", "status"]
@@ -36,6 +36,10 @@ def record_rows(results: list[QuizResult], pass_mark: float = PASS_MARK) -> list
             status.append("provisional: written answers not yet marked")
         if r.late:
             status.append("submitted late")
+        if r.integrity_flags:
+            given = f"; nbgrader gave {r.nbgrader_score:g}" if r.nbgrader_score is not None else ""
+            status.append(f"INTEGRITY FLAG ({r.integrity_flags}): verified score shown{given}; "
+                          f"see reports/{r.quiz}/integrity.csv")
         rows.append({
             "learner": r.learner, "quiz": r.quiz,
             "submitted": r.submitted.strftime("%Y-%m-%d %H:%M") if r.submitted else "",
@@ -44,6 +48,36 @@ def record_rows(results: list[QuizResult], pass_mark: float = PASS_MARK) -> list
             "result": "pass" if ok else "not yet passed",
             "status": "; ".join(status),
         })
+    return rows
+
+
+def verified_results(root: Path) -> list[QuizResult]:
+    """Every result in the gradebook, with the auto-marked points replaced by the verified ones.
+
+    The verified points come from the answer cells read without running them
+    (:mod:`dncourse.integrity`); written answers keep their manual marks.
+    """
+    from .gradebook import quiz_scores, results
+    from .integrity import verify_quiz
+
+    rows = results(root)
+    for quiz in sorted({r.quiz for r in rows}):
+        if not (Path(root) / "source" / quiz).is_dir():
+            continue
+        scores, _ = quiz_scores(root, quiz)
+        learners = sorted(r.learner for r in rows if r.quiz == quiz)
+        checks = {v.learner: v for v in verify_quiz(root, quiz, learners, scores)}
+        for r in rows:
+            if r.quiz != quiz:
+                continue
+            check = checks[r.learner]
+            manual = sum(v for gid, v in scores.get(r.learner, {}).items()
+                         if gid not in check.verified and v is not None)
+            verified = check.verified_total + manual
+            if abs(verified - r.score) > 1e-9:
+                r.nbgrader_score = r.score
+            r.score = verified
+            r.integrity_flags = len(check.flags)
     return rows
 
 
