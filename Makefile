@@ -3,6 +3,7 @@
 #   make lab     set everything up and open the course in JupyterLab
 #   make test    set everything up and run every test
 #   make grade-demo  a demo cohort through grading, item analysis and records
+#   make learner-edition  the course without answers, for learners and public hosting
 #   make release regenerate release/ from source/ with nbgrader
 #                (make release QUIZ=s02-benefits-and-evidence: only that quiz)
 #
@@ -21,7 +22,7 @@ TESTS := $(VENV)/.tests-installed
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 PIP := $(BIN)/python -m pip install --disable-pip-version-check --no-input -q
 
-.PHONY: lab test release grade-demo venv system-deps clean
+.PHONY: lab test release grade-demo learner-edition venv system-deps clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "the course needs Python 3.11, found " + sys.version' \
@@ -66,6 +67,9 @@ release: $(COURSE)
 
 grade-demo: $(COURSE) system-deps
 	$(BIN)/dncourse --course build/demo-course grade-demo --learners 12
+
+learner-edition: $(COURSE)
+	$(BIN)/python -m dncourse.learner_edition build/learner-edition
 
 clean:
 	rm -rf $(VENV) .pytest_cache
