@@ -55,3 +55,33 @@ def make_course(tmp: Path) -> Path:
     shutil.copy2(ROOT / "nbgrader_config.py", tmp)
     shutil.copytree(ROOT / "source", tmp / "source")
     return tmp
+
+
+def csv_with_line(tmp_path: Path, table: str, line: str) -> Path:
+    """A copy of data table ``table`` (a CSV) with ``line`` inserted as its first row."""
+    from dncourse.loader import DATA_DIR
+
+    text = (DATA_DIR / f"{table}.csv").read_text(encoding="utf-8").splitlines()
+    path = Path(tmp_path) / f"{table}.csv"
+    path.write_text("\n".join(text[:1] + [line] + text[1:]) + "\n", encoding="utf-8")
+    return path
+
+
+def csv_with_rows_edited(tmp_path: Path, table: str, edit, text: str | None = None) -> Path:
+    """A copy of data table ``table`` (or of ``text``) after ``edit(rows)`` changed its rows in place."""
+    import csv
+    import io
+
+    from dncourse.loader import DATA_DIR
+
+    text = text if text is not None else (DATA_DIR / f"{table}.csv").read_text(encoding="utf-8")
+    reader = csv.DictReader(io.StringIO(text))
+    fields, rows = reader.fieldnames, list(reader)
+    edit(rows)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fields, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path = Path(tmp_path) / f"{table}.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return path

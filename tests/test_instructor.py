@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -16,7 +15,7 @@ import pytest
 from conftest import make_course
 from dncourse import cli
 from dncourse.gradebook import QuizResult
-from dncourse.grading import CourseError, grade_quiz
+from dncourse.grading import grade_quiz
 from dncourse.item_analysis import analyse, item_rows
 from dncourse.nbgrader_course import open_course
 from dncourse.quizspec import nbgrader_meta, read_questions

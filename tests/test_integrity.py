@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 from traitlets.config import Config
 
 from conftest import IN_CI, ROOT, make_course
-from dncourse.attack_corpus import ATTACKS, build_corpus
+from dncourse.attack_corpus import build_corpus
 from dncourse.grading import grade_quiz
 from dncourse.integrity import scan_cell
 from dncourse.nbgrader_course import open_course

@@ -6,7 +6,6 @@ through nbgrader's Python API in this process.
 
 from __future__ import annotations
 
-import filecmp
 import json
 import re
 import shutil
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, cell_text, make_course, read_nb, release_quiz_paths, source_quiz_paths
+from conftest import ROOT, cell_text, make_course, read_nb, release_quiz_paths
 from dncourse.feedback import NEUTRAL_MESSAGE
 from dncourse.nbgrader_course import load_config, open_course
 from dncourse.quizspec import near_miss_markers, nbgrader_meta, read_questions
@@ -138,19 +137,7 @@ def test_validate_passes_on_source_and_every_test_fails_on_untouched_release(qui
 BAD_FORMS = {"choice": "E", "multi": "", "truefalse": None, "number": "abc", "order": ["A"]}
 
 
-def _wrong_answer(q):
-    """A well-formed answer that differs from the key."""
-    key = q.normalised_key()
-    if q.kind == "choice":
-        return next(letter for letter in q.spec["options"] if letter != key)
-    if q.kind == "multi":
-        options = q.spec["options"]
-        return options[0] if key != options[0] else options[1]
-    if q.kind == "order":
-        return key[::-1]
-    if q.kind == "truefalse":
-        return not key
-    return float(key) + 10 * (q.tolerance + 1)
+from dncourse.attack_corpus import wrong_answer as _wrong_answer  # noqa: E402
 
 
 def _submission(release_nb: dict, questions, answers: dict) -> dict:

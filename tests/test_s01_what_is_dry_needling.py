@@ -6,6 +6,7 @@ import shutil
 
 import pytest
 
+from conftest import csv_with_line
 from dncourse import loader
 from dncourse.figures import PALETTE, course_style, figure_output, show_figure
 from dncourse.loader import DATA_DIR, DataError, load, load_file, reference_keys
@@ -23,10 +24,7 @@ def test_section_1_tables_load(table):
 
 
 def _bad_timeline(tmp_path, line):
-    text = (DATA_DIR / "timeline.csv").read_text(encoding="utf-8").splitlines()
-    path = tmp_path / "timeline.csv"
-    path.write_text("\n".join(text[:1] + [line] + text[1:]) + "\n", encoding="utf-8")
-    return path
+    return csv_with_line(tmp_path, "timeline", line)
 
 
 @pytest.mark.parametrize("line, message", [

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 import shutil
@@ -170,16 +169,9 @@ SCHEMA = DATA_DIR / "evidence.schema.json"
 
 
 def _write(tmp_path: Path, edit) -> Path:
-    rows = list(csv.DictReader(io.StringIO(GOOD)))
-    fields = list(rows[0])
-    edit(rows)
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fields, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    path = tmp_path / "evidence.csv"
-    path.write_text(out.getvalue(), encoding="utf-8")
-    return path
+    from conftest import csv_with_rows_edited
+
+    return csv_with_rows_edited(tmp_path, "evidence", edit, GOOD)
 
 
 def test_the_good_file_loads_with_the_loader(tmp_path):

@@ -1,7 +1,5 @@
 """Section 3: the screening data files, the rules engine, and the data checked against the fact sheet."""
 
-import csv
-import io
 import json
 import re
 from pathlib import Path
@@ -40,17 +38,9 @@ def test_section_3_tables_load(table):
 
 def _rules_csv(tmp_path, change):
     """A copy of screening_rules.csv whose second data row is changed by ``change(row)``."""
-    with (DATA_DIR / "screening_rules.csv").open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        fields, rows = reader.fieldnames, list(reader)
-    change(rows[1])
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fields, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    path = tmp_path / "screening_rules.csv"
-    path.write_text(out.getvalue(), encoding="utf-8")
-    return path
+    from conftest import csv_with_rows_edited
+
+    return csv_with_rows_edited(tmp_path, "screening_rules", lambda rows: change(rows[1]))
 
 
 @pytest.mark.parametrize("change, message", [

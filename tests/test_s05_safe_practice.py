@@ -39,11 +39,7 @@ def test_section_5_tables_load(table):
     assert load(table)
 
 
-def _csv_with(tmp_path, table, line):
-    text = (DATA_DIR / f"{table}.csv").read_text(encoding="utf-8").splitlines()
-    path = tmp_path / f"{table}.csv"
-    path.write_text("\n".join(text[:1] + [line] + text[1:]) + "\n", encoding="utf-8")
-    return path
+from conftest import csv_with_line as _csv_with  # noqa: E402
 
 
 @pytest.mark.parametrize("line, message", [

@@ -34,11 +34,7 @@ def test_section_6_tables_load_with_their_citations(table):
         assert set(refs) <= keys
 
 
-def _bad_csv(tmp_path, table, line):
-    text = (DATA_DIR / f"{table}.csv").read_text(encoding="utf-8").splitlines()
-    path = tmp_path / f"{table}.csv"
-    path.write_text("\n".join(text[:1] + [line] + text[1:]) + "\n", encoding="utf-8")
-    return path
+from conftest import csv_with_line as _bad_csv  # noqa: E402
 
 
 @pytest.mark.parametrize("line, message", [
