@@ -22,7 +22,7 @@ TESTS := $(VENV)/.tests-installed
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 PIP := $(BIN)/python -m pip install --disable-pip-version-check --no-input -q
 
-.PHONY: lab test release grade-demo learner-edition venv system-deps clean
+.PHONY: lab test release grade-demo learner-edition venv system-deps browser-deps clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "the course needs Python 3.11, found " + sys.version' \
@@ -50,16 +50,41 @@ system-deps:
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends $$missing \
 	    || echo "Could not install $$missing; the tests that need them will say so."; fi
 
+# The browser tests (tests/browser) drive Debian's Chromium with Playwright and
+# scan pages with axe-core. Chromium is installed with apt-get when missing (as
+# root, or with sudo); axe-core with `npm ci` into tests/browser/node_modules
+# (git-ignored). Where that is impossible the browser tests say what is missing
+# (and fail under CI).
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+browser-deps: $(AXE)
+	@[ -x /usr/bin/chromium ] || { \
+	  echo "Installing Debian's Chromium for the browser tests..."; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
+	    || echo "Could not install chromium; the browser tests will say so."; }
+
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@command -v npm >/dev/null || { \
+	  echo "Installing Debian's npm for axe-core..."; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; } || true
+	@cd tests/browser && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error \
+	  || echo "Could not install axe-core; the browser tests will say so."
+	@[ ! -f $@ ] || touch $@
+
 $(TESTS): $(COURSE) requirements-test.txt
 	$(PIP) -r requirements-test.txt
 	@touch $@
 
 venv: $(COURSE)
 
+# The learner's view: jupyter/learner holds the course's learner configuration
+# (the same files Binder's postBuild installs). Instructors run `jupyter lab`.
 lab: $(COURSE)
-	$(BIN)/jupyter lab $(ROOT_FLAG) notebooks/00-start-here.ipynb
+	JUPYTER_CONFIG_PATH=$(CURDIR)/jupyter/learner $(BIN)/jupyter lab $(ROOT_FLAG) \
+	  --LabServerApp.app_settings_dir=$(CURDIR)/jupyter/learner/lab-settings notebooks/00-start-here.ipynb
 
-test: $(TESTS) system-deps
+test: $(TESTS) system-deps browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 release: $(COURSE)
