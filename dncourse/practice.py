@@ -30,7 +30,7 @@ class PracticeCheck:
                                       value=None, description="Your answer:",
                                       style={"description_width": "initial"},
                                       layout=w.Layout(width="auto"))
-        self.check_button = w.Button(description="Check my answer", icon="check",
+        self.check_button = w.Button(description="Check my answer", icon="check", layout=w.Layout(width="auto"),
                                      tooltip="Check my answer and see the explanation")
         self.feedback = w.HTML(value="")
         self.check_button.on_click(self._on_check)
