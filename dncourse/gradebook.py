@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-__all__ = ["QuizResult", "open_gradebook", "question_labels", "quiz_scores", "results"]
+__all__ = ["QuizResult", "gradebook_url", "open_gradebook", "question_labels", "quiz_scores", "results"]
 
 
 @dataclass
@@ -25,15 +25,26 @@ class QuizResult:
     integrity_flags: int = 0
 
 
+def gradebook_url(root: Path) -> str:
+    """The gradebook's SQLAlchemy address: ``c.CourseDirectory.db_url`` in the course's
+    ``nbgrader_config.py`` when it sets one (a PostgreSQL gradebook), else ``gradebook.db`` in ``root``."""
+    from .nbgrader_course import load_config
+
+    root = Path(root).resolve()
+    section = load_config(root).CourseDirectory
+    url = section.db_url if "db_url" in section else ""
+    return url or f"sqlite:///{root / 'gradebook.db'}"
+
+
 def open_gradebook(root: Path):
     """The course's gradebook; FileNotFoundError with a clear message when there is none."""
     from nbgrader.api import Gradebook
 
-    path = Path(root) / "gradebook.db"
-    if not path.exists():
+    url = gradebook_url(root)
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists():
         raise FileNotFoundError(f"there is no gradebook yet in {Path(root)} (gradebook.db): "
                                 "release and grade a quiz first")
-    return Gradebook(f"sqlite:///{path}")
+    return Gradebook(url)
 
 
 def question_labels(grade_ids) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Grade a whole cohort on one quiz, in one process, and check that nothing was lost.
+"""Grade a whole cohort on one quiz and check that nothing was lost.
 
 :func:`grade_quiz` autogrades every submission of a quiz through nbgrader's
 Python API with a progress bar, then reconciles: every submitted learner has a
@@ -6,6 +6,13 @@ fresh autograded notebook and a complete grade row, and nothing in the
 gradebook or the ``autograded/`` folder is left over from an earlier run.  One
 failing submission never stops the others; everything that needs the
 instructor's attention is collected in :class:`GradeSummary.problems`.
+
+By default every learner is graded in this process, one after the other.
+With ``workers=N`` (``dncourse grade QUIZ --workers N``) learners are graded
+by N worker processes at once; that needs a gradebook several processes can
+write, a PostgreSQL database set with ``c.CourseDirectory.db_url`` (SQLite,
+the default ``gradebook.db``, is refused).  The reconciliation and the
+verification run in this process afterwards, exactly as for a serial run.
 """
 
 from __future__ import annotations
@@ -18,7 +25,8 @@ from pathlib import Path
 
 from .release import quiz_ids
 
-__all__ = ["CourseError", "Problem", "GradeSummary", "check_course", "submitted_learners", "grade_quiz"]
+__all__ = ["CourseError", "Problem", "GradeSummary", "check_course", "submitted_learners", "grade_quiz",
+           "is_sqlite"]
 
 
 class CourseError(Exception):
@@ -116,7 +124,42 @@ def _first_error_line(outcome: dict) -> str:
     return useful[-1][:200] if useful else "unknown error"
 
 
-def grade_quiz(root: Path, quiz: str, *, progress: bool = True, api=None, sandbox: bool = True) -> GradeSummary:
+def is_sqlite(db_url: str) -> bool:
+    """Whether a gradebook address is an SQLite file (one writer at a time)."""
+    return db_url.split(":", 1)[0].split("+", 1)[0].lower() == "sqlite"
+
+
+def _check_gradebook(root: Path, quiz: str, db_url: str, workers: int) -> None:
+    """CourseError unless the gradebook exists (and, for workers, can take several writers)."""
+    if is_sqlite(db_url):
+        if workers > 1:
+            raise CourseError(
+                f"--workers {workers} needs a PostgreSQL gradebook: this course's gradebook is SQLite "
+                f"({db_url}), which only one process may write at a time. Set c.CourseDirectory.db_url "
+                "in nbgrader_config.py to a PostgreSQL database (see docs/instructor.md, "
+                "\"Grading in parallel\"), or grade without --workers.")
+        path = Path(db_url[len("sqlite:///"):]) if db_url.startswith("sqlite:///") else None
+        if path is not None and not path.exists():
+            where = root if path == root / "gradebook.db" else path
+            raise CourseError(f"there is no gradebook yet in {where}. Create it with "
+                              f"`nbgrader generate_assignment {quiz}` (this also registers the quiz).")
+        return
+    # A server database: opening it here creates nbgrader's tables once, before any worker starts.
+    from nbgrader.api import Gradebook, MissingEntry
+
+    try:
+        with Gradebook(db_url) as gb:
+            gb.find_assignment(quiz)
+    except MissingEntry:
+        raise CourseError(f"{quiz} is not in the gradebook at {db_url}. Register it with "
+                          f"`nbgrader generate_assignment {quiz}`.") from None
+    except Exception as exc:  # the server is down, the database does not exist, no driver...
+        raise CourseError(f"cannot open the gradebook at {db_url}: {exc.__class__.__name__}: "
+                          f"{str(exc).strip().splitlines()[0] if str(exc).strip() else ''}") from None
+
+
+def grade_quiz(root: Path, quiz: str, *, progress: bool = True, api=None, sandbox: bool = True,
+               workers: int = 1) -> GradeSummary:
     """Autograde every submission of ``quiz`` in the course ``root``, reconcile, and verify.
 
     ``api`` may be an already open ``NbGraderAPI`` (see :func:`open_course`).
@@ -124,6 +167,11 @@ def grade_quiz(root: Path, quiz: str, *, progress: bool = True, api=None, sandbo
     sandbox where the platform allows it (see :mod:`dncourse.sandbox`).  Every
     submission is then scored again from its answer cells without running them
     (see :mod:`dncourse.integrity`); differences and tampering are problems.
+
+    ``workers`` > 1 grades learners in that many processes at once; the
+    gradebook (``c.CourseDirectory.db_url``) must then be a server database
+    such as PostgreSQL, or CourseError is raised.  The summary is the same as
+    a serial run's: learners and problems come in the same order.
     """
     from traitlets.config import Config
 
@@ -132,13 +180,14 @@ def grade_quiz(root: Path, quiz: str, *, progress: bool = True, api=None, sandbo
 
     root = Path(root).resolve()
     check_course(root, quiz)
-    if not (root / "gradebook.db").exists():
-        raise CourseError(f"there is no gradebook yet in {root}. Create it with "
-                          f"`nbgrader generate_assignment {quiz}` (this also registers the quiz).")
+    if workers < 1:
+        raise CourseError(f"the number of workers must be at least 1, not {workers}")
+    api = api or open_course(root)
+    db_url = api.coursedir.db_url
+    _check_gradebook(root, quiz, db_url, workers)
     learners = submitted_learners(root, quiz)
     expected = expected_notebooks(root, quiz)
     summary = GradeSummary(quiz=quiz)
-    api = api or open_course(root)
     kernel = sandbox_kernel(root) if sandbox else None
     if kernel:
         api.update_config(Config({"Execute": {"kernel_name": kernel}}))
@@ -155,31 +204,97 @@ def grade_quiz(root: Path, quiz: str, *, progress: bool = True, api=None, sandbo
         from tqdm import tqdm
 
         bar = tqdm(total=len(learners), desc=f"Grading {quiz}", unit="learner", dynamic_ncols=True)
-    failed = set()
     # nbgrader's gradebook emits SQLAlchemy "not in session" warnings on every re-grade; they are harmless.
     warnings.filterwarnings("ignore", message=".*not in session.*")
-    for learner in learners:
-        if bar is not None:
-            bar.set_postfix_str(learner)
+    if workers > 1 and len(learners) > 1:
+        outcomes = _autograde_in_workers(root, quiz, learners, min(workers, len(learners)), kernel or "", bar)
+    else:
+        outcomes = {}
+        for learner in learners:
+            if bar is not None:
+                bar.set_postfix_str(learner)
+            outcomes[learner] = _autograde_one(api, quiz, learner)
+            if bar is not None:
+                bar.update(1)
+    if bar is not None:
+        bar.close()
+    failed = set()
+    for learner in learners:   # in learner order, whatever order the workers finished in
         summary.problems += _check_submission(root, quiz, learner, expected)
-        try:
-            outcome = api.autograde(quiz, learner)
-        except Exception as exc:  # nbgrader raised instead of reporting: keep going
-            outcome = {"success": False, "error": f"{exc.__class__.__name__}: {exc}"}
+        outcome = outcomes[learner]
         if outcome.get("success"):
             summary.graded.append(learner)
         else:
             failed.add(learner)
             summary.problems.append(Problem(learner, f"autograde failed: {_first_error_line(outcome)}"))
-        if bar is not None:
-            bar.update(1)
-    if bar is not None:
-        bar.close()
 
-    summary.problems += _reconcile(root, quiz, learners, expected, failed, started, summary)
+    summary.problems += _reconcile(root, quiz, learners, expected, failed, started, summary, db_url)
     summary.problems += _verify(root, quiz, learners, summary)
     summary.seconds = time.time() - started
     return summary
+
+
+def _autograde_one(api, quiz: str, learner: str) -> dict:
+    """nbgrader's autograde of one learner; an exception becomes a failed outcome."""
+    try:
+        outcome = api.autograde(quiz, learner)
+    except Exception as exc:  # nbgrader raised instead of reporting: keep going
+        outcome = {"success": False, "error": f"{exc.__class__.__name__}: {exc}"}
+    return {"success": bool(outcome.get("success")), "error": outcome.get("error") or "",
+            "log": outcome.get("log") or ""}
+
+
+# --- grading in worker processes -----------------------------------------------------------
+
+_WORKER_API = None
+
+
+def _worker_start(root: str, kernel: str) -> None:
+    """In each worker, once: open the course with nbgrader's API and choose the grading kernel.
+
+    The sandbox's kernelspec is found through JUPYTER_PATH, which the worker
+    inherits from the parent that wrote it.
+    """
+    global _WORKER_API
+    from traitlets.config import Config
+
+    from .nbgrader_course import open_course
+
+    warnings.filterwarnings("ignore", message=".*not in session.*")
+    _WORKER_API = open_course(Path(root))
+    _WORKER_API.update_config(Config({"Execute": {"kernel_name": kernel}}))
+
+
+def _worker_grade(quiz: str, learner: str) -> dict:
+    return _autograde_one(_WORKER_API, quiz, learner)
+
+
+def _autograde_in_workers(root: Path, quiz: str, learners: list[str], workers: int, kernel: str, bar) -> dict:
+    """Autograde ``learners`` in ``workers`` fresh processes; ``{learner: outcome}``.
+
+    Each worker opens the course once and takes the next learner when it is
+    free, so a slow submission does not hold up a whole share.  A worker that
+    dies makes its learners' outcomes failures, never a crash of the run.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    outcomes: dict[str, dict] = {}
+    context = multiprocessing.get_context("spawn")   # no fork of a process with threads and open sockets
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                             initializer=_worker_start, initargs=(str(root), kernel)) as pool:
+        futures = {pool.submit(_worker_grade, quiz, learner): learner for learner in learners}
+        for future in as_completed(futures):
+            learner = futures[future]
+            try:
+                outcomes[learner] = future.result()
+            except Exception as exc:  # the worker process died (BrokenProcessPool) or could not start
+                outcomes[learner] = {"success": False, "error": f"grading worker failed: "
+                                                                f"{exc.__class__.__name__}: {exc}"}
+            if bar is not None:
+                bar.set_postfix_str(learner)
+                bar.update(1)
+    return outcomes
 
 
 def _verify(root: Path, quiz: str, learners: list[str], summary: GradeSummary) -> list[Problem]:
@@ -201,13 +316,13 @@ def _verify(root: Path, quiz: str, learners: list[str], summary: GradeSummary) -
     return problems
 
 
-def _reconcile(root, quiz, learners, expected, failed, started, summary) -> list[Problem]:
+def _reconcile(root, quiz, learners, expected, failed, started, summary, db_url) -> list[Problem]:
     """Every submitted learner has a fresh autograded notebook and a full grade row; no leftovers."""
     from nbgrader.api import Gradebook, MissingEntry
 
     problems = []
     autograded = root / "autograded"
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+    with Gradebook(db_url) as gb:
         try:
             assignment = gb.find_assignment(quiz)
         except MissingEntry:
