@@ -256,6 +256,9 @@ def _worker_start(root: str, kernel: str) -> None:
     inherits from the parent that wrote it.
     """
     global _WORKER_API
+    from .fastimport import defer_iri_grammar
+
+    defer_iri_grammar()   # before nbgrader is imported: 2.5 s less per worker (see dncourse/fastimport.py)
     from traitlets.config import Config
 
     from .nbgrader_course import open_course

@@ -106,6 +106,9 @@ def _row_name(path: Path, index: int, row) -> str:
 
 def load_file(path: Path, schema_path: Path, refs: set[str] | None = None) -> list[dict]:
     """Load and validate one data file against one schema; see :func:`load`."""
+    from .fastimport import defer_iri_grammar
+
+    defer_iri_grammar()  # jsonschema would otherwise spend 2.5 s building a grammar no schema here uses
     import jsonschema  # imported here: loading data is rare, importing the package is not
 
     path, schema_path = Path(path), Path(schema_path)
