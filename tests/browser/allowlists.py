@@ -70,8 +70,6 @@ def unexplained(violations: list[dict]) -> list[str]:
 # ellipsis), found by tests/browser/test_lessons.py at a 1280x900 window.
 # label -> where it comes from and how to fix it.
 KNOWN_CUT_OFF_LABELS = {
-    "Check my answer": "dncourse/practice.py: PracticeCheck.check_button keeps ipywidgets' default "
-                       "148px width, so it shows 'Check my ans...'; give it layout=Layout(width='auto')",
     "Start this scenario": "dncourse/scenarios.py: ScenarioPlayer.start_button keeps the default 148px width; "
                            "give it layout=Layout(width='auto')",
     "Down": "dncourse/sequencer.py: SessionSequencer's Down buttons are 80px wide, too narrow for "

@@ -1,7 +1,8 @@
 """What else a learner does in the browser: validate a quiz, use Notebook 7, and not break a quiz.
 
 * A released quiz: type an answer, press **Validate**, read the result dialog.
-* The start lesson in the Notebook 7 interface: Run All, no errors, widgets respond.
+* The start lesson in the Notebook 7 interface: Run All, no errors, widgets
+  respond, and the same cell protection as in JupyterLab.
 * The learner configuration really protects a submission: the shortcuts that
   delete, cut, merge or retype cells do nothing, the cell toolbar has no
   delete button, nbgrader's authoring tools are gone, Validate is there, and
@@ -77,6 +78,7 @@ def test_start_lesson_in_notebook_7(page, lab_server, artifacts):
     jlab.open_notebook(page, lab_server, START, ui="notebook")
     assert page.locator("#main-panel, .jp-NotebookApp, body[data-notebook='notebooks']").count() >= 1
     assert "/notebooks/" in page.url and "/lab" not in page.url
+    _check_cells_are_protected(page)  # the learner settings hold in Notebook 7 too
     jlab.run_all_from_menu(page)
     jlab.wait_until_settled(page)
     assert jlab.unexecuted_code_cells(page) == []
@@ -100,8 +102,8 @@ def _active_cell_type(page) -> str:
     return page.evaluate("() => %s.content.activeCell.model.type" % jlab.PANEL)
 
 
-def test_learner_configuration_protects_the_cells(page, lab_server, artifacts):
-    jlab.open_notebook(page, lab_server, START)
+def _check_cells_are_protected(page):
+    """In command mode on a code cell: keys still reach the notebook, but none deletes or retypes a cell."""
     notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook")
     code_cell = notebook.locator(".jp-CodeCell").first
     code_cell.locator(".jp-InputPrompt").click()
@@ -130,6 +132,12 @@ def test_learner_configuration_protects_the_cells(page, lab_server, artifacts):
     toolbar = code_cell.locator(".jp-cell-toolbar")
     toolbar.locator("[data-command='notebook:duplicate-below']").wait_for(state="attached")
     assert toolbar.locator("[data-command='cell-toolbar:delete']").count() == 0
+    assert page.locator(".validate-button").count() == 1
+
+
+def test_learner_configuration_protects_the_cells(page, lab_server, artifacts):
+    jlab.open_notebook(page, lab_server, START)
+    _check_cells_are_protected(page)
     page.screenshot(path=str(artifacts / "learner-protection.png"))
 
     # nbgrader: Validate is there; Formgrader, Assignments, Courses and the Nbgrader menu are not.
