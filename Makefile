@@ -4,6 +4,8 @@
 #   make test    set everything up and run every test
 #   make grade-demo  a demo cohort through grading, item analysis and records
 #   make learner-edition  the course without answers, for learners and public hosting
+#   make bench   benchmarks against Jupyter's own floor (build/bench/results.md and ratios.png;
+#                make bench BENCH_ARGS='--size tiny' for a quick check)
 #   make release regenerate release/ from source/ with nbgrader
 #                (make release QUIZ=s02-benefits-and-evidence: only that quiz)
 #
@@ -22,7 +24,7 @@ TESTS := $(VENV)/.tests-installed
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 PIP := $(BIN)/python -m pip install --disable-pip-version-check --no-input -q
 
-.PHONY: lab test release grade-demo learner-edition venv system-deps browser-deps clean
+.PHONY: lab test release grade-demo learner-edition venv system-deps browser-deps bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "the course needs Python 3.11, found " + sys.version' \
@@ -86,6 +88,11 @@ lab: $(COURSE)
 
 test: $(TESTS) system-deps browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Benchmarks (bench/): lessons, grading, start-up, parallel grading with a throw-away
+# PostgreSQL server, the browser; about half an hour at full size. Never fails on slowness.
+bench: $(TESTS) system-deps browser-deps
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 release: $(COURSE)
 	$(BIN)/python -m dncourse.release $(QUIZ)
