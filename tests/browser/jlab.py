@@ -405,7 +405,7 @@ def _idle_count(page) -> int:
     return page.evaluate("() => window.__dn.idle")
 
 
-def _wait_round_trip(page, before: int, timeout_ms: int = 5000) -> bool:
+def _wait_round_trip(page, before: int, timeout_ms: int = 10_000) -> bool:
     """Wait until the kernel has answered the message a control sent (it went idle again)."""
     try:
         page.wait_for_function(
@@ -505,6 +505,13 @@ def exercise_widgets(page, max_actions_per_widget: int = 60) -> list[Action]:
                 operate(page, root_index, control, option)
                 _wait_round_trip(page, count)
                 after = page.evaluate(_SIGNATURE, root_index)
+                if control["kind"] == "button":
+                    # a button must change the page: on a busy machine, give the redraw a moment
+                    for _ in range(20):
+                        if after["seen"] != before["seen"] or after["state"] != before["state"]:
+                            break
+                        page.wait_for_timeout(200)
+                        after = page.evaluate(_SIGNATURE, root_index)
                 if after["seen"] != before["seen"]:
                     break
                 if option is not None:

@@ -113,8 +113,11 @@ def _check_cells_are_protected(page):
 
     # The keyboard reaches the notebook: B (insert a cell below) still works ...
     page.keyboard.press("b")
-    page.wait_for_timeout(300)
-    assert _cell_count(page) == count + 1, "the test's keys do not reach the notebook"
+    try:
+        page.wait_for_function("(n) => %s.content.model.cells.length === n" % jlab.PANEL, arg=count + 1,
+                               timeout=10_000)
+    except Exception as error:  # noqa: BLE001
+        raise AssertionError(f"the test's keys do not reach the notebook: {error}") from None
     page.keyboard.press("k")  # back to the code cell
     page.wait_for_timeout(200)
     count += 1
