@@ -268,11 +268,10 @@ def _assert_learner_server(server: JupyterServer) -> None:
     assert {"notebook:delete-cell", "notebook:change-cell-to-raw"} <= {s["command"] for s in shortcuts if s.get("disabled")}
 
 
-def _labextension_list(python: str, env_extra: dict | None = None) -> str:
+def _labextension_list(command: list[str], env_extra: dict | None = None) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER")}
     env.update(env_extra or {})
-    run = subprocess.run([python, "-m", "jupyterlab.labextensions", "list"], capture_output=True, text=True,
-                         env=env, timeout=120)
+    run = subprocess.run(command + ["list"], capture_output=True, text=True, env=env, timeout=120)
     assert run.returncode == 0, run.stderr
     return ANSI.sub("", run.stdout + run.stderr)
 
@@ -293,7 +292,8 @@ def test_binder_learner_server(binder):
 
 def test_binder_labextension_list(binder):
     _, prefix, _ = binder
-    _assert_extension_list(_labextension_list(str(prefix / "bin" / "python")))
+    # the environment has no `jupyter` script of its own: this is what `jupyter labextension` runs
+    _assert_extension_list(_labextension_list([str(prefix / "bin" / "python"), "-m", "jupyterlab.labextensions"]))
 
 
 def test_local_learner_server(local_learner):
@@ -301,7 +301,8 @@ def test_local_learner_server(local_learner):
 
 
 def test_local_learner_labextension_list():
-    _assert_extension_list(_labextension_list(sys.executable, {"JUPYTER_CONFIG_PATH": str(LEARNER)}))
+    _assert_extension_list(_labextension_list([str(BIN / "jupyter"), "labextension"],
+                                              {"JUPYTER_CONFIG_PATH": str(LEARNER)}))
 
 
 def test_instructor_configuration_keeps_the_formgrader(tmp_path):
