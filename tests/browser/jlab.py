@@ -554,9 +554,12 @@ def judge_actions(actions: list[Action]) -> list[str]:
 
 
 def show_first_widget(page) -> None:
-    """Scroll the first widget (or, without widgets, the first output) to the top of the view."""
+    """Scroll the lesson's most telling widget (one with a plot or slider, else the first) to the top."""
     page.evaluate("""() => {
-      const target = (%s)()[0] || document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output');
+      const roots = (%s)();
+      const target = roots.find(r => r.querySelector('img, .widget-slider')) ||
+                     roots.find(r => r.querySelector('select')) || roots[0] ||
+                     document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output');
       if (target) target.scrollIntoView({block: 'start'});
     }""" % WIDGET_ROOTS)
     page.wait_for_timeout(300)
