@@ -207,7 +207,8 @@ def grade_quiz(root: Path, quiz: str, *, progress: bool = True, api=None, sandbo
     # nbgrader's gradebook emits SQLAlchemy "not in session" warnings on every re-grade; they are harmless.
     warnings.filterwarnings("ignore", message=".*not in session.*")
     if workers > 1 and len(learners) > 1:
-        outcomes = _autograde_in_workers(root, quiz, learners, min(workers, len(learners)), kernel or "", bar)
+        outcomes = _autograde_in_workers(root, quiz, learners, min(workers, len(learners)),
+                                         _execute_settings(api), bar)
     else:
         outcomes = {}
         for learner in learners:
@@ -249,11 +250,23 @@ def _autograde_one(api, quiz: str, learner: str) -> dict:
 _WORKER_API = None
 
 
-def _worker_start(root: str, kernel: str) -> None:
-    """In each worker, once: open the course with nbgrader's API and choose the grading kernel.
+def _execute_settings(api) -> dict:
+    """The parent's ``Execute`` settings (grading kernel, timeouts...) as plain values, for the workers."""
+    plain = (bool, int, float, str, type(None))
 
-    The sandbox's kernelspec is found through JUPYTER_PATH, which the worker
-    inherits from the parent that wrote it.
+    def simple(value):
+        if isinstance(value, (list, tuple)):
+            return all(isinstance(v, plain) for v in value)
+        return isinstance(value, plain)
+
+    return {key: value for key, value in api.config.get("Execute", {}).items() if simple(value)}
+
+
+def _worker_start(root: str, execute: dict) -> None:
+    """In each worker, once: open the course with nbgrader's API and use the parent's ``Execute`` settings.
+
+    Those name the grading kernel: the sandbox's kernelspec is found through
+    JUPYTER_PATH, which the worker inherits from the parent that wrote it.
     """
     global _WORKER_API
     from .fastimport import defer_iri_grammar
@@ -265,14 +278,14 @@ def _worker_start(root: str, kernel: str) -> None:
 
     warnings.filterwarnings("ignore", message=".*not in session.*")
     _WORKER_API = open_course(Path(root))
-    _WORKER_API.update_config(Config({"Execute": {"kernel_name": kernel}}))
+    _WORKER_API.update_config(Config({"Execute": dict(execute)}))
 
 
 def _worker_grade(quiz: str, learner: str) -> dict:
     return _autograde_one(_WORKER_API, quiz, learner)
 
 
-def _autograde_in_workers(root: Path, quiz: str, learners: list[str], workers: int, kernel: str, bar) -> dict:
+def _autograde_in_workers(root: Path, quiz: str, learners: list[str], workers: int, execute: dict, bar) -> dict:
     """Autograde ``learners`` in ``workers`` fresh processes; ``{learner: outcome}``.
 
     Each worker opens the course once and takes the next learner when it is
@@ -285,7 +298,7 @@ def _autograde_in_workers(root: Path, quiz: str, learners: list[str], workers: i
     outcomes: dict[str, dict] = {}
     context = multiprocessing.get_context("spawn")   # no fork of a process with threads and open sockets
     with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                             initializer=_worker_start, initargs=(str(root), kernel)) as pool:
+                             initializer=_worker_start, initargs=(str(root), execute)) as pool:
         futures = {pool.submit(_worker_grade, quiz, learner): learner for learner in learners}
         for future in as_completed(futures):
             learner = futures[future]

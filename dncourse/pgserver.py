@@ -83,6 +83,14 @@ def _server_user() -> str | None:
     raise PostgresMissing("running as root and there is neither a `postgres` nor a `nobody` user to run PostgreSQL")
 
 
+def _temp_base(user: str | None) -> str:
+    """Where the server's folder goes: the temporary folder, unless the socket path would be too long
+    (unix sockets allow about 100 characters) or the server's user could not reach it; then /tmp."""
+    base = Path(tempfile.gettempdir()).resolve()
+    reachable = user is None or all(os.stat(p).st_mode & 0o001 for p in [base, *base.parents])
+    return str(base) if reachable and len(str(base)) <= 60 else "/tmp"
+
+
 class PostgresServer:
     """A private PostgreSQL server on a unix socket in a temporary folder."""
 
@@ -136,7 +144,7 @@ class PostgresServer:
             raise PostgresMissing(reason)
         self.bin = find_postgres_bin()
         self.user = _server_user()
-        self.folder = Path(tempfile.mkdtemp(prefix="dncourse-pg-"))
+        self.folder = Path(tempfile.mkdtemp(prefix="dncourse-pg-", dir=_temp_base(self.user)))
         self.data.mkdir()
         if self.user:
             entry = pwd.getpwnam(self.user)

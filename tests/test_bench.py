@@ -189,7 +189,8 @@ def test_the_grading_command_and_workers_defer_the_grammar(tmp_path):
             "if sys.argv[1] == 'cli':\n"
             "    cli.main(['--course', sys.argv[2], 'records'])\n"
             "else:\n"
-            "    grading._worker_start(sys.argv[2], '')\n"
+            "    grading._worker_start(sys.argv[2], {'kernel_name': '', 'timeout': 7})\n"
+            "    assert grading._WORKER_API.config.Execute.timeout == 7\n"
             "    assert grading._WORKER_API is not None\n"
             "assert 'nbgrader' in sys.modules and iri_grammar_deferred(), 'the IRI grammar was built'\n")
     for how in ("cli", "worker"):
