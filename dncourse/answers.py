@@ -332,7 +332,11 @@ def check_answer(question: str, value, kind: str, **spec) -> None:
     returns None on purpose: nbgrader would read a returned value at the end
     of a test cell as a partial score.
     """
-    answer = normalise(value, kind, question=question, **spec)
+    __tracebackhide__ = True  # learners see the message, not the checker's code
+    try:
+        answer = normalise(value, kind, question=question, **spec)
+    except AnswerFormatError as problem:
+        raise AnswerFormatError(str(problem)) from None  # a short traceback: just the message
     shown = {True: "True", False: "False"}.get(answer, answer) if kind == "truefalse" else answer
     if kind == "number":
         shown = f"{answer:g}"
@@ -347,7 +351,11 @@ def mark_answer(question: str, value, kind: str, *, key, tolerance: float = 0, *
 
     A badly formed answer raises :class:`AnswerFormatError` first, so it scores 0.
     """
-    answer = normalise(value, kind, question=question, **spec)
+    __tracebackhide__ = True  # learners see the message, not the checker's code
+    try:
+        answer = normalise(value, kind, question=question, **spec)
+    except AnswerFormatError as problem:
+        raise AnswerFormatError(str(problem)) from None
     expected = normalise(key, kind, **spec)
     if not _same(answer, expected, kind, tolerance):
         raise WrongAnswer(f"{_label(question)} did not earn its points.")

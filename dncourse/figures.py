@@ -51,11 +51,25 @@ def figure_png(fig, dpi: int = 100) -> bytes:
 
 
 def figure_output(fig, alt: str) -> tuple[dict, dict]:
-    """The display data and metadata for ``fig``: a PNG, with ``alt`` as its alt text and plain text."""
+    """The display data and metadata for ``fig``, with ``alt`` as its alt text.
+
+    Three forms of the same figure: an HTML ``<img>`` with the ``alt``
+    attribute (what JupyterLab shows, since it ignores alt text kept in image
+    metadata), the PNG with the alt text in its metadata (for other front ends
+    and nbconvert), and the alt text itself as plain text.
+    """
+    import html
+
     alt = " ".join(str(alt).split())
     if not alt:
         raise ValueError("a figure needs alt text that describes it")
-    data = {"image/png": base64.b64encode(figure_png(fig)).decode("ascii"), "text/plain": alt}
+    png = base64.b64encode(figure_png(fig)).decode("ascii")
+    data = {
+        "text/html": f'<img src="data:image/png;base64,{png}" alt="{html.escape(alt, quote=True)}" '
+                     f'style="max-width:100%">',
+        "image/png": png,
+        "text/plain": alt,
+    }
     return data, {"image/png": {"alt": alt}}
 
 

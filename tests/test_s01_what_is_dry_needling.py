@@ -143,6 +143,7 @@ def test_show_figure_stores_alt_text_with_the_image(monkeypatch):
     (data,), kwargs = shown[0]
     assert kwargs == {"raw": True, "metadata": {"image/png": {"alt": "A timeline of events"}}}
     assert data["text/plain"] == "A timeline of events" and len(data["image/png"]) > 1000
+    assert 'alt="A timeline of events"' in data["text/html"] and data["image/png"] in data["text/html"]
     with pytest.raises(ValueError, match="alt text"):
         figure_output(fig, alt=" ")
 

@@ -35,12 +35,6 @@ ALLOWED = [
     ("aria-required-children", r'class="jp-WindowedPanel-viewport\b', "JupyterLab's notebook viewport (role=feed)"),
     # JupyterLab 4.6: the collapse button beside a markdown heading has no text or label.
     ("button-name", r'class="jp-Button jp-collapseHeadingButton"', "JupyterLab's heading-collapse buttons"),
-    # JupyterLab 4.6 draws image/png outputs with <img> and never copies the alt text
-    # stored in the output's metadata (renderImage ignores it).  The course stores the
-    # alt text (tests/test_accessibility.py checks it); tests/browser/test_learner_view.py
-    # has a strict expected failure that tracks the gap until the figures also carry it
-    # in a form JupyterLab shows.
-    ("image-alt", r'^img < div(\.[\w-]+)*\.jp-RenderedImage\b.*\n<img src="data:image/png;base6', "JupyterLab ignores the alt text in image output metadata"),
 ]
 
 _COMPILED = [(rule, re.compile(pattern), why) for rule, pattern, why in ALLOWED]

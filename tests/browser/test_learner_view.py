@@ -7,8 +7,8 @@
   delete, cut, merge or retype cells do nothing, the cell toolbar has no
   delete button, nbgrader's authoring tools are gone, Validate is there, and
   no news pop-up appears.
-* Figures: the alt text stored with each figure reaches the browser
-  (a strict expected failure until the figures carry it in a form JupyterLab shows).
+* Figures: the alt text stored with each figure reaches the browser (as the alt
+  attribute of the HTML <img> that show_figure also gives, since JupyterLab ignores image metadata).
 """
 
 from __future__ import annotations
@@ -169,10 +169,6 @@ def _lesson_with_a_figure() -> str:
     raise AssertionError("no lesson shows a figure with show_figure")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "JupyterLab 4.6 draws image/png outputs without the alt text stored in their metadata; "
-    "dncourse.figures.show_figure must also give the figure in a form JupyterLab shows with its alt "
-    "(for example a text/html <img alt=...>). Remove this mark when it does."))
 def test_figures_reach_the_browser_with_their_alt_text(page, lab_server):
     jlab.open_notebook(page, lab_server, _lesson_with_a_figure())
     jlab.run_all_from_menu(page)
