@@ -152,7 +152,8 @@ class ScenarioPlayer:
                                  description="Scenario:", style={"description_width": "initial"},
                                  layout=w.Layout(width="auto"))
         self.start_button = w.Button(description="Start this scenario", icon="play",
-                                     tooltip="Start (or restart) the scenario chosen in the list")
+                                     tooltip="Start (or restart) the scenario chosen in the list",
+                                     layout=w.Layout(width="auto", flex="0 0 auto"))
         self.start_button.on_click(lambda _b: self.start(self.picker.value))
         self.progress = w.HTML()
         self.setting = w.HTML()

@@ -58,6 +58,9 @@ class ScreeningAssistant:
         self.controls: dict = {}
 
         wide = w.Layout(width="auto")
+        # A tick box in a list sits a little in from its heading; indent=True would keep an empty
+        # description column (80px) beside it and cut the longer labels off.
+        option_layout = w.Layout(width="auto", margin="0 0 0 24px")
         style = {"description_width": "initial"}
         groups: dict[str, list] = {}
         for item in self.rules.inputs:
@@ -79,7 +82,7 @@ class ScreeningAssistant:
                 box.append(w.Label(value=f"{item['label']}:"))
                 for option in item["options"]:
                     tick = w.Checkbox(value=option["value"] in item["default"], description=option["label"],
-                                      indent=True, layout=wide)
+                                      indent=False, layout=option_layout)
                     tick.observe(self._changed, names="value")
                     control[option["value"]] = tick
                     box.append(tick)

@@ -125,7 +125,8 @@ class SessionSequencer:
             up = w.Button(description="Up", icon="arrow-up", disabled=index == 0,
                           tooltip=f"Move up: {step['step']}", layout=w.Layout(width="70px"))
             down = w.Button(description="Down", icon="arrow-down", disabled=index == len(self.order) - 1,
-                            tooltip=f"Move down: {step['step']}", layout=w.Layout(width="80px"))
+                            tooltip=f"Move down: {step['step']}",
+                            layout=w.Layout(width="auto", min_width="80px", flex="0 0 auto"))
             up.on_click(lambda _b, step_id=step_id, index=index: self.move(step_id, index))
             down.on_click(lambda _b, step_id=step_id, index=index: self.move(step_id, index + 2))
             self.up_buttons.append(up)

@@ -63,18 +63,7 @@ def unexplained(violations: list[dict]) -> list[str]:
 # Button and tick-box labels that the course's widgets cut off (text-overflow:
 # ellipsis), found by tests/browser/test_lessons.py at a 1280x900 window.
 # label -> where it comes from and how to fix it.
-KNOWN_CUT_OFF_LABELS = {
-    "Start this scenario": "dncourse/scenarios.py: ScenarioPlayer.start_button keeps the default 148px width; "
-                           "give it layout=Layout(width='auto')",
-    "Down": "dncourse/sequencer.py: SessionSequencer's Down buttons are 80px wide, too narrow for "
-            "the icon and the word; make them wider or width='auto'",
-    "Weakened immune system (immunosuppression)": "dncourse/screening_widget.py: screening tick-box labels "
-                                                  "are cut off at the column width; let them wrap or widen the column",
-    "Signs the pain may not come from muscles or joints": "dncourse/screening_widget.py (as above)",
-    "Anticoagulant or antiplatelet medicine (a 'blood thinner')": "dncourse/screening_widget.py (as above)",
-    "A medicine that can cause muscle pain or muscle disease": "dncourse/screening_widget.py (as above)",
-    "Infected, inflamed or broken skin, or an open wound": "dncourse/screening_widget.py (as above)",
-}
+KNOWN_CUT_OFF_LABELS: dict[str, str] = {}
 
 
 def label_problems(labels: list[dict]) -> list[str]:
