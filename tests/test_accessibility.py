@@ -49,40 +49,7 @@ def _id(path: Path) -> str:
 # Known problems, reported to their owners (notebook name, check, what) -> why
 # ---------------------------------------------------------------------------
 
-KNOWN_ISSUES: dict[tuple[str, str, str], str] = {
-    ("03-patient-selection.ipynb", "takeaway", "show_figure(fig, alt=rule_support_alt_text());"):
-        "the description after the rule-support chart is two sentences ('... primary record. Most rest on "
-        "secondary sources, ...'); make it one sentence",
-    ("04-risks-and-adverse-events.ipynb", "takeaway", "AdverseEventExplorer()"):
-        "the description after the adverse-event explorer's chart is two sentences ('... normal and expected. "
-        "A serious event is unlikely ...'); make it one sentence",
-    # Acronyms used before (or without) being spelled out in that notebook.
-    ("02-benefits-and-evidence.ipynb", "acronym", "APTA"):
-        "cell 56 cites '(APTA 2012)' without 'American Physical Therapy Association' anywhere before it",
-    ("04-risks-and-adverse-events.ipynb", "acronym", "WHO"):
-        "cell 18: 'The WHO says ...' - World Health Organization is never spelled out in this lesson",
-    ("04-risks-and-adverse-events.ipynb", "acronym", "CCAOM"):
-        "cell 24: '(CCAOM Clean Needle Technique manual ...)' - Council of Colleges of Acupuncture and "
-        "Oriental Medicine is not spelled out",
-    ("05-safe-practice.ipynb", "acronym", "HIV"):
-        "cell 11: 'tested for HIV and hepatitis B and C' - human immunodeficiency virus is not spelled out",
-    ("05-safe-practice.ipynb", "acronym", "EVMS"):
-        "cell 17: '(... EVMS abstract ...)' - Eastern Virginia Medical School is not spelled out",
-    ("06-consent-and-records.ipynb", "acronym", "APTA"):
-        "cell 3: '(APTA 2012)' - American Physical Therapy Association is not spelled out",
-    ("06-consent-and-records.ipynb", "acronym", "WHO"):
-        "cell 3: '(WHO 1999)' - World Health Organization is not spelled out in this lesson",
-    ("s02-benefits-and-evidence.ipynb", "acronym", "MD"):
-        "quiz cell 2: '**MD -0.51**' - mean difference is not spelled out in the quiz",
-    ("s02-benefits-and-evidence.ipynb", "acronym", "SMD"):
-        "quiz cell 5: '**SMD -1.27**' - standardised mean difference is not spelled out in the quiz",
-    ("s03-patient-selection.ipynb", "acronym", "WHO"):
-        "quiz cell 8, option A: 'WHO advises ...' - World Health Organization is not spelled out",
-    ("s04-risks-and-adverse-events.ipynb", "acronym", "WHO"):
-        "quiz cell 26: 'What does the WHO advise?' - World Health Organization is not spelled out",
-    ("s07-final-assessment.ipynb", "acronym", "WHO"):
-        "quiz cell 32: 'What does the WHO guideline advise ...' - World Health Organization is not spelled out",
-}
+KNOWN_ISSUES: dict[tuple[str, str, str], str] = {}
 
 
 def _check(notebook: Path, check: str, problems: dict[str, str]) -> None:
