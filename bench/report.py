@@ -118,7 +118,7 @@ def write_plot(results, out: Path) -> Path:
     ax = axes[0][0]
     labels = [f"{GROUP_TITLES.get(r['group'], r['group'])}: {r['name']}" for r in rows]
     values = [r["ratio"] for r in rows]
-    colours = ["#0072B2" if r["met"] in (True, None) else "#D55E00" for r in rows]
+    colours = ["#999999" if r["met"] is None else "#0072B2" if r["met"] else "#D55E00" for r in rows]
     y = list(range(len(rows)))[::-1]
     ax.barh(y, values, color=colours, height=0.6)
     for yi, r in zip(y, rows):
@@ -128,7 +128,8 @@ def write_plot(results, out: Path) -> Path:
     ax.axvline(1.0, color="grey", linewidth=0.8, linestyle=":")
     ax.set_yticks(y, labels, fontsize=8)
     ax.set_xlabel("course time / floor time (lower is better); black mark: target")
-    ax.set_title(f"Ratio to the floor ({results['size']} size); orange: above target", fontsize=10)
+    ax.set_title(f"Ratio to the floor ({results['size']} size); orange: above target, grey: no target",
+                 fontsize=10)
     if par:
         e = par["extra"]
         ax2 = axes[0][1]

@@ -23,6 +23,9 @@ from conftest import IN_CI, ROOT
 sys.path.insert(0, str(ROOT))
 from bench.report import write_report  # noqa: E402
 
+# The tiny run takes a few minutes on a busy 2-core machine: more than the default per-test timeout allows.
+pytestmark = pytest.mark.timeout(1800)
+
 PARTS = {"imports", "startup", "lessons", "grading", "parallel", "browser"}
 OPTIONAL_OUTSIDE_CI = {"parallel", "browser"}   # need PostgreSQL / Chromium, which `make test` installs
 
