@@ -81,7 +81,7 @@ def test_every_figure_is_finite_and_positive(tiny):
     assert targets[("grading", "dncourse grade")] == 1.25
     assert targets[("import", "import dncourse")] == 1.25
     if "browser" in ran:
-        assert targets[("browser", "00-start-here")] == 1.5
+        assert targets[("browser", "00-start-here")] == 1.3
 
 
 def test_the_startup_breakdown_and_grading_phases_add_up(tiny):
