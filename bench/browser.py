@@ -15,7 +15,6 @@ reported.  A first, untimed opening warms up the server and the browser.
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import sys
@@ -23,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .common import ROOT, Row, median, ratio, save_rows
+from .common import lesson_part_main, ROOT, Row, median, ratio
 
 TARGET = 1.3  # the target for the browser benchmark
 EMPTY = "bench-empty.ipynb"
@@ -140,14 +139,7 @@ def missing_reason() -> str | None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lessons", default="", help="comma-separated lesson names (default: all)")
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--json", type=Path, required=True)
-    args = parser.parse_args(argv)
-    rows = bench_browser([n for n in args.lessons.split(",") if n], max(1, args.repeats))
-    save_rows(rows, args.json)
-    return 0
+    return lesson_part_main(bench_browser, __doc__, argv)
 
 
 if __name__ == "__main__":

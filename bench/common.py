@@ -95,3 +95,16 @@ def load_rows(path: Path) -> list[Row]:
         item.pop("met", None)
         rows.append(Row(**item))
     return rows
+
+
+def lesson_part_main(bench, doc: str, argv=None) -> int:
+    """Command line shared by the per-lesson parts: ``--lessons a,b --repeats N --json OUT``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--lessons", default="", help="comma-separated lesson names (default: all)")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--json", type=Path, required=True)
+    args = parser.parse_args(argv)
+    save_rows(bench([n for n in args.lessons.split(",") if n], max(1, args.repeats)), args.json)
+    return 0

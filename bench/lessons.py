@@ -14,14 +14,13 @@ widgets.
 
 from __future__ import annotations
 
-import argparse
 import copy
 import json
 import shutil
 import tempfile
 from pathlib import Path
 
-from .common import ROOT, Row, Timer, median, ratio, save_rows
+from .common import lesson_part_main, ROOT, Row, Timer, median, ratio
 
 TARGET = 1.5
 # The modules loaded in the kernel; a stand-in put there by dncourse.fastimport is marked with a "~".
@@ -170,14 +169,7 @@ def bench_lessons(names: list[str] | None, repeats: int) -> list[Row]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lessons", default="", help="comma-separated lesson names (default: all)")
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--json", type=Path, required=True)
-    args = parser.parse_args(argv)
-    rows = bench_lessons([n for n in args.lessons.split(",") if n], max(1, args.repeats))
-    save_rows(rows, args.json)
-    return 0
+    return lesson_part_main(bench_lessons, __doc__, argv)
 
 
 if __name__ == "__main__":
