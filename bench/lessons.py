@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import json
+import sys
 import shutil
 import tempfile
 from pathlib import Path
@@ -32,44 +33,11 @@ def _code_cell(source: str) -> dict:
     return {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": source}
 
 
-def _sliced(get_msg, slice_seconds: float = 0.1):
-    """``get_msg`` that polls in short slices up to the same overall timeout.
+def _headless():
+    sys.path.insert(0, str(ROOT / "tests"))
+    import headless  # the tests' way of running a notebook (tests/headless.py)
 
-    nbclient waits for a kernel's reply with one long poll of its zmq socket,
-    and after a cell that draws widgets that poll sometimes misses a reply
-    that has already arrived, so the run stalls for the whole cell timeout
-    (jupyter/nbclient#312; about 2 minutes of lesson 02 in one run in two
-    here).  Polling in slices finds the waiting reply at once; what the
-    kernel does and the time it takes are unchanged.
-    """
-    import asyncio
-    from queue import Empty
-
-    async def get(timeout=None):
-        loop = asyncio.get_running_loop()
-        deadline = None if timeout is None else loop.time() + timeout
-        while True:
-            left = slice_seconds if deadline is None else min(slice_seconds, max(0.0, deadline - loop.time()))
-            try:
-                return await get_msg(timeout=left)
-            except Empty:
-                if deadline is not None and loop.time() >= deadline:
-                    raise
-
-    return get
-
-
-def _client_class():
-    from nbclient import NotebookClient
-
-    class Client(NotebookClient):
-        async def async_start_new_kernel_client(self):
-            kc = await super().async_start_new_kernel_client()
-            kc.shell_channel.get_msg = _sliced(kc.shell_channel.get_msg)
-            kc.iopub_channel.get_msg = _sliced(kc.iopub_channel.get_msg)
-            return kc
-
-    return Client
+    return headless
 
 
 def _execute(nb: dict, folder: Path, tries: int = 3) -> tuple[float, dict]:
@@ -84,8 +52,8 @@ def _execute(nb: dict, folder: Path, tries: int = 3) -> tuple[float, dict]:
 
     for attempt in range(tries):
         node = nbformat.reads(json.dumps(nb), as_version=4)
-        client = _client_class()(node, timeout=120, startup_timeout=120, kernel_name="python3",
-                                resources={"metadata": {"path": str(folder)}})
+        client = _headless().notebook_client(node, timeout=120, startup_timeout=120, kernel_name="python3",
+                                             resources={"metadata": {"path": str(folder)}})
         try:
             with Timer() as t:
                 client.execute()

@@ -18,6 +18,7 @@ them and return ``(fig, ax)``, and :class:`EvidenceExplorer` is the widget.
 from __future__ import annotations
 
 import html
+import json
 
 from .figures import MARKERS, PALETTE, course_style
 from .loader import DataError, load
@@ -26,7 +27,7 @@ from .references import cite
 __all__ = ["ALL", "CONDITIONS", "COMPARATOR_TYPES", "OUTCOMES", "TIME_GROUPS", "evidence_rows", "population",
            "over_time_rows",
            "check_rows", "favours", "fmt", "select", "describe_row", "summarise", "important_band",
-           "plot_forest", "forest_alt_text", "plot_over_time", "over_time_alt_text", "EvidenceExplorer"]
+           "plot_forest", "show_forest", "forest_key", "forest_alt_text", "plot_over_time", "over_time_alt_text", "EvidenceExplorer"]
 
 ALL = "all"
 #: Menu labels for the explorer, in menu order (keys are the values stored in the data).
@@ -298,12 +299,30 @@ def plot_forest(rows: list[dict], title: str | None = None):
             ax.text(1.01, n - 1 - i, f"{fmt(row['estimate'])} [{fmt(row['ci_low'])}, {fmt(row['ci_high'])}]",
                     transform=numbers, va="center", fontsize=8.5, gid=f"numbers:{row['id']}")
         left, right = ("dry needling arm", "comparator") if negative_is_dn else ("comparator", "dry needling arm")
-        ax.set_xlabel(f"{_AXIS[outcome]}\n\u2190 favours the {left}          favours the {right} \u2192")
+        gap = "\u00a0" * 10  # no-break spaces: an SVG collapses runs of ordinary spaces into one
+        ax.set_xlabel(f"{_AXIS[outcome]}\n\u2190 favours the {left}{gap}favours the {right} \u2192")
         ax.set_title(title or f"{OUTCOMES[outcome]}: {n} result{'s' if n != 1 else ''} with 95% confidence intervals")
         axes_height = fig.get_figheight() * 0.77  # inches, with the default subplot margins
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.95 / axes_height), ncol=2, fontsize=8.5,
                   frameon=False)
     return fig, ax
+
+
+def forest_key(rows: list[dict], title: str | None = None) -> tuple:
+    """What fully determines a forest plot: the rows' contents and the title (for figure reuse)."""
+    return ("forest", title, json.dumps(rows, sort_keys=True, ensure_ascii=False, default=str))
+
+
+def show_forest(rows: list[dict], title: str | None = None) -> None:
+    """Draw the forest plot of ``rows`` and show it with its alt text.
+
+    The same rows are drawn once per kernel: the evidence explorer, which
+    opens on the pain results, reuses the picture the lesson has just shown.
+    """
+    from .figures import show_figure
+
+    fig, _ax = plot_forest(rows, title)
+    show_figure(fig, alt=forest_alt_text(rows), key=forest_key(rows, title))
 
 
 def forest_alt_text(rows: list[dict]) -> str:
@@ -449,7 +468,7 @@ class EvidenceExplorer:
             self.fig = self.ax = None
             if self.selected:
                 self.fig, self.ax = plot_forest(self.selected)
-                show_figure(self.fig, alt=forest_alt_text(self.selected))
+                show_figure(self.fig, alt=forest_alt_text(self.selected), key=forest_key(self.selected))
             else:
                 display(HTML("<p><i>Nothing to plot for this choice.</i></p>"))
 

@@ -240,15 +240,15 @@ def _capturing(run: LessonRun):
     import dncourse.figures as figures
 
     current = {"cell": None}
-    real_display, real_png, real_link, real_dlink, real_jslink = (
-        IPython.display.display, figures.figure_png, ipywidgets.link, ipywidgets.dlink, ipywidgets.jslink)
+    real_display, real_output, real_link, real_dlink, real_jslink = (
+        IPython.display.display, figures.figure_output, ipywidgets.link, ipywidgets.dlink, ipywidgets.jslink)
 
     def display(*objs, raw=False, metadata=None, **_kw):
         cell = current["cell"]
         for obj in objs:
             if raw and isinstance(obj, dict):
                 if any(k.startswith("image/") for k in obj):
-                    run.images.setdefault(cell, []).append((metadata or {}).get("image/png", {}))
+                    run.images.setdefault(cell, []).append((metadata or {}).get(figures.FIGURE_MIME, {}))
             elif isinstance(obj, ipywidgets.Widget):
                 run.widgets.setdefault(cell, []).append(obj)
             elif hasattr(obj, "_ipython_display_"):
@@ -256,9 +256,9 @@ def _capturing(run: LessonRun):
             elif type(obj).__name__ == "Figure":
                 run.images.setdefault(cell, []).append({})  # a figure shown without alt text
 
-    def figure_png(fig, *args, **kwargs):
+    def figure_output(fig, *args, **kwargs):   # every figure shown, drawn now or reused
         run.figures.setdefault(current["cell"], []).append(fig)
-        return real_png(fig, *args, **kwargs)
+        return real_output(fig, *args, **kwargs)
 
     def recording(real):
         def make(*args, **kwargs):
@@ -268,14 +268,14 @@ def _capturing(run: LessonRun):
         return make
 
     IPython.display.display = display_functions.display = display
-    figures.figure_png = figure_png
+    figures.figure_output = figure_output
     ipywidgets.link, ipywidgets.dlink, ipywidgets.jslink = (recording(real_link), recording(real_dlink),
                                                             recording(real_jslink))
     try:
         yield current
     finally:
         IPython.display.display = display_functions.display = real_display
-        figures.figure_png = real_png
+        figures.figure_output = real_output
         ipywidgets.link, ipywidgets.dlink, ipywidgets.jslink = real_link, real_dlink, real_jslink
 
 
@@ -518,6 +518,21 @@ def test_plot_functions_apply_the_course_style():
         coloured = {tuple(round(c, 3) for c in rgb) for fig in drawn for _, rgb in _drawn_colours(fig)
                     if not _achromatic(rgb)}
         assert coloured and coloured <= palette
+
+
+def test_figure_words_keep_their_spacing_in_svg():
+    """Figures are SVG with real text, where a run of ordinary spaces shows as one space.
+
+    A label that lines words up with spaces would read as one run-on phrase;
+    the course uses no-break spaces for such gaps.
+    """
+    from matplotlib.text import Text
+
+    drawn = [fig for p in LESSONS for figs in run_lesson(p).figures.values() for fig in figs]
+    assert drawn
+    texts = [t.get_text() for fig in drawn for t in fig.findobj(Text) if t.get_text()]
+    assert texts and any("\u00a0" in t for t in texts)   # the forest plots' "favours" line
+    assert not [t for t in texts if "  " in t or "\t" in t]
 
 
 # ---------------------------------------------------------------------------

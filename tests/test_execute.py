@@ -4,9 +4,9 @@ import os
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from conftest import ROOT, lesson_paths, source_quiz_paths
+from headless import notebook_client
 
 TIMEOUT = 120  # seconds per cell; a whole notebook normally runs in a few seconds
 
@@ -14,8 +14,8 @@ TIMEOUT = 120  # seconds per cell; a whole notebook normally runs in a few secon
 def execute(path):
     nb = nbformat.read(path, as_version=4)
     os.environ.setdefault("MPLBACKEND", "Agg")
-    client = NotebookClient(nb, timeout=TIMEOUT, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
+    client = notebook_client(nb, timeout=TIMEOUT, kernel_name="python3",
+                             resources={"metadata": {"path": str(path.parent)}})
     client.execute()
     return nb
 
@@ -27,3 +27,31 @@ def test_notebook_executes_without_errors_or_warnings(path):
         for output in cell.get("outputs", []):
             assert output["output_type"] != "error", f"cell {i}: {output.get('ename')}: {output.get('evalue')}"
             assert output.get("name") != "stderr", f"cell {i} wrote to stderr: {output.get('text')}"
+
+
+def test_sliced_polling_finds_a_waiting_reply_and_still_times_out():
+    """The headless client's channels poll in short slices (jupyter/nbclient#312)."""
+    import asyncio
+    import time
+    from queue import Empty
+
+    from headless import sliced
+
+    calls = []
+
+    async def missed_twice(timeout=None):
+        calls.append(timeout)
+        if len(calls) < 3:
+            raise Empty
+        return {"msg_type": "execute_reply"}
+
+    async def never(timeout=None):
+        await asyncio.sleep(min(timeout, 0.01))
+        raise Empty
+
+    assert asyncio.run(sliced(missed_twice, 0.05)(timeout=60)) == {"msg_type": "execute_reply"}
+    assert calls == [0.05, 0.05, 0.05]          # short polls, not one poll of 60 s
+    start = time.perf_counter()
+    with pytest.raises(Empty):
+        asyncio.run(sliced(never, 0.05)(timeout=0.3))
+    assert 0.25 <= time.perf_counter() - start < 5   # the overall timeout still holds

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import csv_with_line
 from dncourse import loader
-from dncourse.figures import PALETTE, course_style, figure_output, show_figure
+from dncourse.figures import FIGURE_MIME, PALETTE, course_style, figure_output, figure_svg, show_figure
 from dncourse.loader import DATA_DIR, DataError, load, load_file, reference_keys
 from dncourse.myths import CHOICES, MythOrFact
 from dncourse.practice import PracticeCheck, practice
@@ -77,6 +77,20 @@ def test_load_returns_a_fresh_copy():
     first = load("timeline")
     first[0]["year"] = 0
     assert load("timeline")[0]["year"] != 0
+    nested = load("practice")                       # nested lists and dicts are copies too
+    options = next(item for item in nested if isinstance(item.get("options"), list))
+    options["options"].append("changed")
+    options["options"][0] = {"changed": True}
+    again = next(item for item in load("practice") if item["id"] == options["id"])
+    assert "changed" not in again["options"] and again["options"][0] != {"changed": True}
+
+
+def test_the_copy_of_other_values_is_deep_too():
+    import datetime
+
+    odd = [{"when": datetime.date(2020, 1, 1), "seen": {1, 2}, "pair": (1, [2])}]
+    copied = loader._fresh(odd)
+    assert copied == odd and copied[0]["seen"] is not odd[0]["seen"] and copied[0]["pair"][1] is not odd[0]["pair"][1]
 
 
 # --- the data agree with the fact sheet ---------------------------------------------------
@@ -134,6 +148,8 @@ def test_timeline_alt_text_names_every_event():
 
 
 def test_show_figure_stores_alt_text_with_the_image(monkeypatch):
+    import base64
+
     import IPython.display
 
     shown = []
@@ -141,11 +157,54 @@ def test_show_figure_stores_alt_text_with_the_image(monkeypatch):
     fig, _ = plot_timeline()
     assert show_figure(fig, alt="  A timeline\n of events ") is None  # a cell ending with it shows only the figure
     (data,), kwargs = shown[0]
-    assert kwargs == {"raw": True, "metadata": {"image/png": {"alt": "A timeline of events"}}}
-    assert data["text/plain"] == "A timeline of events" and len(data["image/png"]) > 1000
-    assert 'alt="A timeline of events"' in data["text/html"] and data["image/png"] in data["text/html"]
+    assert kwargs == {"raw": True, "metadata": {FIGURE_MIME: {"alt": "A timeline of events"}}}
+    svg = data[FIGURE_MIME]
+    assert data["text/plain"] == "A timeline of events" and svg.startswith("<?xml") and "</svg>" in svg
+    encoded = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    assert data["text/html"] == (f'<img src="data:image/svg+xml;base64,{encoded}" alt="A timeline of events" '
+                                 'style="max-width:100%">')
     with pytest.raises(ValueError, match="alt text"):
         figure_output(fig, alt=" ")
+
+
+def test_figures_keep_their_words_as_text_and_carry_no_date():
+    import matplotlib.pyplot as plt
+
+    fig, _ = plot_timeline()
+    svg = figure_svg(fig)
+    plt.close(fig)
+    assert "<text" in svg and "<dc:date>" not in svg
+    for event in load("timeline"):           # every label is selectable text, not outlines
+        assert str(event["year"]) in svg
+    assert svg == figure_svg(plot_timeline()[0])  # the same figure gives the same picture
+
+
+def test_a_figure_with_a_key_is_drawn_once_and_reused(monkeypatch):
+    import matplotlib.pyplot as plt
+
+    import dncourse.figures as figures
+
+    drawn = []
+    real_svg = figures.figure_svg
+    monkeypatch.setattr(figures, "figure_svg", lambda fig: drawn.append(fig) or real_svg(fig))
+    monkeypatch.setattr(figures, "_RENDERED", figures._RENDERED.__class__())
+    first, _ = plot_timeline()
+    again, _ = plot_timeline()
+    data1, meta1 = figures.figure_output(first, alt="Timeline", key=("timeline", 1))
+    data2, meta2 = figures.figure_output(again, alt="Timeline", key=("timeline", 1))
+    assert drawn == [first] and data1 == data2 and meta1 == meta2
+    data2["text/plain"] = "changed by a caller"       # what the cache hands out is a copy
+    assert figures.figure_output(again, alt="Timeline", key=("timeline", 1))[0]["text/plain"] == "Timeline"
+    figures.figure_output(again, alt="Other words", key=("timeline", 1))   # other alt text: drawn again
+    figures.figure_output(again, alt="Timeline", key=("timeline", 2))      # other key: drawn again
+    figures.figure_output(again, alt="Timeline")                           # no key: always drawn
+    assert drawn == [first, again, again, again]
+    monkeypatch.setattr(figures, "figure_svg", lambda fig: "<svg/>")
+    for i in range(figures._RENDERED_MAX + 5):                             # the cache stays small
+        figures.figure_output(again, alt="Timeline", key=("fill", i))
+    assert len(figures._RENDERED) == figures._RENDERED_MAX
+    assert ("timeline", 1) not in {key for key, _alt in figures._RENDERED}  # the oldest went first
+    plt.close("all")
 
 
 def test_course_style_is_applied_only_when_asked():

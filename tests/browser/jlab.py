@@ -593,7 +593,8 @@ def figures_seen(page) -> list[dict]:
       p.content.widgets.forEach(cell => {
         if (cell.model.type !== 'code') return;
         cell.model.outputs.toJSON().forEach(o => {
-          if (o.data && o.data['image/png']) stored.push(((o.metadata || {})['image/png'] || {}).alt || null);
+          const mime = ['image/svg+xml', 'image/png'].find(m => o.data && o.data[m]);
+          if (mime) stored.push(((o.metadata || {})[mime] || {}).alt || null);
         });
       });
       const imgs = [...p.content.node.querySelectorAll('.jp-Cell-outputArea img')]
