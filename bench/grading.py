@@ -8,7 +8,11 @@ grading kernel.  Half of the floor runs before the grading and half after, so
 a machine that gets busier or quieter affects both alike.  The ratio of
 seconds per submission to seconds per floor notebook is what grading adds to
 starting and running a kernel: nbgrader's conversions and gradebook writes,
-the reconciliation and the course's verification.
+the reconciliation and the course's verification.  ``dncourse grade`` starts
+each learner's kernel while nbgrader is busy with the learner before
+(:mod:`dncourse.warm_kernels`); the same cohort is then graded again with
+every kernel started when needed, as nbgrader alone does, and that figure is
+reported beside it (the scores must be the same).
 
     python -m bench.grading --learners 100 [--quiz s01-what-is-dry-needling] --json OUT
 """
@@ -68,7 +72,7 @@ def floor_runs(root: Path, api, kernel: str | None, count: int, start: int = 0) 
     return times
 
 
-def timed_grade(root: Path, quiz: str, api, workers: int = 1) -> tuple[object, dict]:
+def timed_grade(root: Path, quiz: str, api, workers: int = 1, warm: bool = True) -> tuple[object, dict]:
     """``grade_quiz`` with its phases timed: (summary, {phase: seconds})."""
     from dncourse import grading
 
@@ -87,7 +91,7 @@ def timed_grade(root: Path, quiz: str, api, workers: int = 1) -> tuple[object, d
         setattr(grading, name, timed(name))
     try:
         with Timer() as total:
-            summary = grading.grade_quiz(root, quiz, progress=False, api=api, workers=workers)
+            summary = grading.grade_quiz(root, quiz, progress=False, api=api, workers=workers, warm=warm)
     finally:
         for name, original in originals.items():
             setattr(grading, name, original)
@@ -110,20 +114,30 @@ def bench_grading(learners: int, quiz: str) -> list[Row]:
         floor = floor_runs(root, api, kernel, first)
         summary, phases = timed_grade(root, quiz, api)
         floor += floor_runs(root, api, kernel, learners - first, start=first)
-        if len(summary.graded) + sum(1 for p in summary.problems if "autograde failed" in str(p)) != learners:
-            raise RuntimeError(f"not every learner was graded:\n{summary.report()}")
+        # For comparison: the same cohort graded again with every kernel started when it is needed.
+        cold_summary, cold_phases = timed_grade(root, quiz, api, warm=False)
+        for run in (summary, cold_summary):
+            if len(run.graded) + sum(1 for p in run.problems if "autograde failed" in str(p)) != learners:
+                raise RuntimeError(f"not every learner was graded:\n{run.report()}")
+        if cold_summary.scores != summary.scores:
+            raise RuntimeError("grading with and without warm kernels gave different scores")
         per_submission = phases["total"] / learners
+        per_cold = cold_phases["total"] / learners
         per_floor = sum(floor) / len(floor)
-        print(f"grading: {per_submission:.2f} s per submission, floor {per_floor:.2f} s per notebook, "
-              f"ratio {per_submission / per_floor:.2f}", flush=True)
+        print(f"grading: {per_submission:.2f} s per submission ({per_cold:.2f} s with kernels started when needed), "
+              f"floor {per_floor:.2f} s per notebook, ratio {per_submission / per_floor:.2f}", flush=True)
         extra = {"learners": learners, "quiz": quiz, "protection": summary.protection,
                  "graded": len(summary.graded), "problems": len(summary.problems),
                  "phases_per_submission": {k: v / learners for k, v in phases.items()},
-                 "floor_runs": floor, "total_seconds": phases["total"]}
+                 "floor_runs": floor, "total_seconds": phases["total"],
+                 "cold_seconds_per_submission": per_cold}
         return [Row("grading", f"dncourse grade, {learners} learners", ratio(per_submission, per_floor), TARGET,
                     per_submission, per_floor,
                     note="seconds per submission / seconds per one-cell notebook (same Execute, same kernel)",
-                    extra=extra)]
+                    extra=extra),
+                Row("grading", f"dncourse grade, {learners} learners, kernels started when needed",
+                    ratio(per_cold, per_floor), None, per_cold, per_floor,
+                    note="the same, without starting each kernel one learner ahead (dncourse/warm_kernels.py)")]
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -71,6 +71,12 @@ def write_markdown(results, out: Path) -> Path:
             lines.append(f"| {k} | {_f(v, 3)} |")
         lines += [f"| floor: one-cell notebook, same Execute and kernel | {_f(grading['floor_seconds'], 3)} |", "",
                   f"Protection during the run: {grading['extra']['protection']}", ""]
+        cold = grading["extra"].get("cold_seconds_per_submission")
+        if cold:
+            lines += ["Each learner's kernel is started while nbgrader is still busy with the learner before "
+                      "(`dncourse/warm_kernels.py`). The same cohort graded again with every kernel started when "
+                      f"it is needed, as nbgrader alone does: {_f(cold, 3)} s per submission (ratio "
+                      f"{_f(cold / grading['floor_seconds'])}); the scores were the same.", ""]
     par = next((r for r in rows if r["group"] == "parallel"), None)
     if par:
         e = par["extra"]

@@ -17,6 +17,7 @@ verification run in this process afterwards, exactly as for a serial run.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import warnings
@@ -159,7 +160,7 @@ def _check_gradebook(root: Path, quiz: str, db_url: str, workers: int) -> None:
 
 
 def grade_quiz(root: Path, quiz: str, *, progress: bool = True, api=None, sandbox: bool = True,
-               workers: int = 1) -> GradeSummary:
+               workers: int = 1, warm: bool = True) -> GradeSummary:
     """Autograde every submission of ``quiz`` in the course ``root``, reconcile, and verify.
 
     ``api`` may be an already open ``NbGraderAPI`` (see :func:`open_course`).
@@ -172,6 +173,10 @@ def grade_quiz(root: Path, quiz: str, *, progress: bool = True, api=None, sandbo
     gradebook (``c.CourseDirectory.db_url``) must then be a server database
     such as PostgreSQL, or CourseError is raised.  The summary is the same as
     a serial run's: learners and problems come in the same order.
+
+    With ``warm`` (the default), serial grading starts each learner's kernel
+    while nbgrader is still busy with the learner before (see
+    :mod:`dncourse.warm_kernels`); the scores are the same either way.
     """
     from traitlets.config import Config
 
@@ -210,13 +215,7 @@ def grade_quiz(root: Path, quiz: str, *, progress: bool = True, api=None, sandbo
         outcomes = _autograde_in_workers(root, quiz, learners, min(workers, len(learners)),
                                          _execute_settings(api), bar)
     else:
-        outcomes = {}
-        for learner in learners:
-            if bar is not None:
-                bar.set_postfix_str(learner)
-            outcomes[learner] = _autograde_one(api, quiz, learner)
-            if bar is not None:
-                bar.update(1)
+        outcomes = _autograde_serially(api, quiz, learners, bar, warm=warm)
     if bar is not None:
         bar.close()
     failed = set()
@@ -233,6 +232,26 @@ def grade_quiz(root: Path, quiz: str, *, progress: bool = True, api=None, sandbo
     summary.problems += _verify(root, quiz, learners, summary)
     summary.seconds = time.time() - started
     return summary
+
+
+def _autograde_serially(api, quiz: str, learners: list[str], bar, warm: bool = True) -> dict:
+    """Autograde ``learners`` one after the other; ``{learner: outcome}``.
+
+    Each learner's kernel is started while nbgrader is still busy with the
+    learner before (see :mod:`dncourse.warm_kernels`), so a second core is
+    not left idle.
+    """
+    from .warm_kernels import warm_kernels
+
+    outcomes = {}
+    with warm_kernels(api) if warm and len(learners) > 1 else contextlib.nullcontext():
+        for learner in learners:
+            if bar is not None:
+                bar.set_postfix_str(learner)
+            outcomes[learner] = _autograde_one(api, quiz, learner)
+            if bar is not None:
+                bar.update(1)
+    return outcomes
 
 
 def _autograde_one(api, quiz: str, learner: str) -> dict:
