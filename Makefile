@@ -35,10 +35,11 @@ $(BIN)/python:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq python3.11-venv && $(PYTHON) -m venv $(VENV); }
 
-$(COURSE): $(BIN)/python environment.yml pyproject.toml tools/pins.py
+$(COURSE): $(BIN)/python environment.yml pyproject.toml tools/pins.py jupyter/learner/ipython_kernel_config.json
 	$(BIN)/python tools/pins.py environment.yml > $(VENV)/course-requirements.txt
 	$(PIP) -r $(VENV)/course-requirements.txt
 	$(PIP) -e .
+	$(BIN)/python jupyter/install_learner_settings.py --prefix $(VENV) --only ipython_kernel_config.json
 	@touch $@
 
 # Debian packages listed in debian-packages.txt, installed with apt-get when missing

@@ -19,7 +19,14 @@ environment, merging them with whatever is already there:
 * ``lab-settings/overrides.json`` -> ``PREFIX/share/jupyter/lab/settings/overrides.json``:
   the course's JupyterLab settings (no news pop-up; no delete button in the
   cell toolbar; no shortcuts that delete, cut, merge, split, paste or change
-  the type of a cell).
+  the type of a cell);
+* ``ipython_kernel_config.json`` -> ``PREFIX/etc/ipython/ipython_kernel_config.json``:
+  kernels load ``dncourse.preload``, which, in a kernel Jupyter Server opened
+  for a notebook, imports the lessons' heavy libraries while the page loads
+  (grading and test kernels are left alone).
+
+``--only NAME`` installs one of these files (``make`` installs the kernel
+configuration into ``.venv`` this way; ``make lab`` reads the others in place).
 
 Standard library only.
 """
@@ -39,6 +46,7 @@ FILES = {
     "labconfig/page_config.json": "etc/jupyter/labconfig/page_config.json",
     "jupyter_server_config.json": "etc/jupyter/jupyter_server_config.json",
     "lab-settings/overrides.json": "share/jupyter/lab/settings/overrides.json",
+    "ipython_kernel_config.json": "etc/ipython/ipython_kernel_config.json",
 }
 
 
@@ -53,10 +61,14 @@ def merge(base: dict, extra: dict) -> dict:
     return out
 
 
-def install(prefix: Path) -> list[Path]:
-    """Write the learner configuration into ``prefix``; return the files written."""
+def install(prefix: Path, only: str | None = None) -> list[Path]:
+    """Write the learner configuration (or only the file ``only``) into ``prefix``; return the files written."""
+    if only is not None and only not in FILES:
+        raise SystemExit(f"no learner configuration file {only!r}; the files are: {', '.join(FILES)}")
     written = []
     for source, destination in FILES.items():
+        if only is not None and source != only:
+            continue
         target = prefix / destination
         ours = json.loads((LEARNER / source).read_text(encoding="utf-8"))
         theirs = json.loads(target.read_text(encoding="utf-8")) if target.exists() and target.stat().st_size else {}
@@ -70,8 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--prefix", type=Path, default=Path(sys.prefix),
                         help="the Python environment to configure (default: this Python's sys.prefix)")
+    parser.add_argument("--only", choices=sorted(FILES), help="install only this file")
     args = parser.parse_args(argv)
-    for path in install(args.prefix):
+    for path in install(args.prefix, args.only):
         print(f"learner configuration: wrote {path}")
     return 0
 

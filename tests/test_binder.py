@@ -160,7 +160,8 @@ def test_installer_merges_with_what_is_there(tmp_path):
     existing.parent.mkdir(parents=True)
     existing.write_text(json.dumps({"disabledExtensions": {"some-other:plugin": True}, "other": 1}))
     written = install(tmp_path)
-    assert len(written) == 3 and all(p.is_relative_to(tmp_path) for p in written)
+    assert len(written) == 4 and all(p.is_relative_to(tmp_path) for p in written)
+    assert (tmp_path / "etc" / "ipython" / "ipython_kernel_config.json") in written   # kernels warm lessons
     config = _json(existing)
     assert config["other"] == 1 and config["disabledExtensions"]["some-other:plugin"] is True
     assert config["disabledExtensions"]["@jupyter/nbgrader:formgrader"] is True

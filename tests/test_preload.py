@@ -1,0 +1,110 @@
+"""The learner's kernel imports a lesson's heavy libraries while the page loads (dncourse/preload.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+import pytest
+
+from conftest import ROOT, lesson_paths
+from dncourse import preload
+
+
+def test_lessons_are_warmed_and_quizzes_and_other_notebooks_are_not(tmp_path):
+    for path in lesson_paths():
+        wanted = preload.modules_for(path)
+        assert set(preload.MODULES) <= set(wanted), path.name
+    drawing = [p for p in lesson_paths() if "matplotlib" in preload.modules_for(p)]
+    assert len(drawing) == len(lesson_paths()) - 1, "every lesson but the start page draws figures"
+    assert "matplotlib" not in preload.modules_for(ROOT / "notebooks" / "00-start-here.ipynb")
+    for quiz in sorted((ROOT / "release").glob("*/*.ipynb")) + sorted((ROOT / "source").glob("*/*.ipynb")):
+        assert preload.modules_for(quiz) == (), quiz.name
+    other = tmp_path / "scratch.ipynb"
+    other.write_text(json.dumps({"cells": [{"cell_type": "code", "source": "import pandas"}]}), encoding="utf-8")
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text("{ not json", encoding="utf-8")
+    assert preload.modules_for(other) == preload.modules_for(broken) == preload.modules_for(tmp_path / "none") == ()
+
+
+class _Events:
+    def __init__(self):
+        self.handlers = {}
+
+    def register(self, event, handler):
+        self.handlers.setdefault(event, []).append(handler)
+
+    def unregister(self, event, handler):
+        self.handlers[event].remove(handler)
+
+
+class _Shell:
+    def __init__(self):
+        self.events = _Events()
+
+
+def test_the_first_cell_waits_for_the_imports_and_then_the_hook_is_gone(monkeypatch):
+    monkeypatch.setattr(preload, "_thread", None)
+    monkeypatch.setattr(preload, "_shell", None)
+    started = []
+    monkeypatch.setattr(preload, "_import_all", lambda modules: (time.sleep(0.3), started.append(modules)))
+    shell = _Shell()
+    thread = preload.start(shell, ("json", "csv"))
+    assert preload.start(shell) is thread                    # once per kernel
+    assert shell.events.handlers["pre_run_cell"] == [preload.wait]
+    before = time.perf_counter()
+    for handler in list(shell.events.handlers["pre_run_cell"]):
+        handler({"raw_cell": "1 + 1"})                       # what IPython does before the first cell
+    assert time.perf_counter() - before >= 0.2 and started == [("json", "csv")] and not thread.is_alive()
+    assert shell.events.handlers["pre_run_cell"] == []       # later cells do not wait
+
+
+def test_an_import_that_fails_is_left_to_the_cell_that_needs_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "dncourse_no_such_module", None)
+    preload._import_all(("dncourse_no_such_module", "json"))  # no exception
+    assert "json" in sys.modules
+
+
+def _first_cell_sees(env_extra: dict, cwd) -> list[str]:
+    from jupyter_client.manager import start_new_kernel
+
+    env = {k: v for k, v in os.environ.items() if k != "JPY_SESSION_NAME"}
+    env.update(env_extra)
+    km, kc = start_new_kernel(kernel_name="python3", env=env, cwd=str(cwd),
+                              extra_arguments=["--IPKernelApp.extensions=['dncourse.preload']"])
+    try:
+        time.sleep(0.5)
+        seen = []
+        kc.execute_interactive(
+            "import sys; print(','.join(m for m in ('matplotlib', 'numpy', 'ipywidgets', 'jsonschema') "
+            "if m in sys.modules))",
+            output_hook=lambda msg: seen.append(msg["content"].get("text", "")) if msg["msg_type"] == "stream" else None,
+            timeout=60)
+        return [m for m in "".join(seen).strip().split(",") if m]
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def test_a_kernel_jupyter_opens_for_a_lesson_has_its_libraries_before_the_first_cell():
+    lesson = ROOT / "notebooks" / "02-benefits-and-evidence.ipynb"
+    seen = _first_cell_sees({"JPY_SESSION_NAME": f"notebooks/{lesson.name}"}, lesson.parent)
+    assert set(seen) == {"matplotlib", "numpy", "ipywidgets", "jsonschema"}
+
+
+@pytest.mark.parametrize("session", [None, "release/s01-what-is-dry-needling/s01-what-is-dry-needling.ipynb"],
+                         ids=["no Jupyter session (grading, tests)", "a quiz"])
+def test_other_kernels_are_left_alone(session):
+    env = {"JPY_SESSION_NAME": session} if session else {}
+    where = ROOT / (session.rsplit("/", 1)[0] if session else "notebooks")
+    assert _first_cell_sees(env, where) == []
+
+
+def test_the_learner_configuration_loads_the_extension():
+    config = json.loads((ROOT / "jupyter" / "learner" / "ipython_kernel_config.json").read_text(encoding="utf-8"))
+    assert config["IPKernelApp"]["extensions"] == ["dncourse.preload"]
+    installed = ROOT / ".venv" / "etc" / "ipython" / "ipython_kernel_config.json"
+    if installed.exists() or os.environ.get("CI"):
+        assert json.loads(installed.read_text(encoding="utf-8"))["IPKernelApp"]["extensions"] == ["dncourse.preload"]
