@@ -91,8 +91,12 @@ def write_markdown(results, out: Path) -> Path:
                   f"{_f(e['parallel_per_submission'])} |",
                   f"| fixed seconds (intercept) | {_f(e['serial_fixed'])} | {_f(e['parallel_fixed'])} |", "",
                   f"Speed-up at {large} learners: **{_f(par['ratio'])}x** (per submission: "
-                  f"{_f(e['slope_speedup'])}x). Parallel grading starts to pay from about "
-                  f"**{_f(e['break_even_learners'], 0)} learners**.", ""]
+                  f"{_f(e['slope_speedup'])}x). "
+                  + (f"Parallel grading starts to pay from about **{_f(e['break_even_learners'], 0)} learners**."
+                     if math.isfinite(e["break_even_learners"]) else
+                     f"Parallel grading **never pays** on this machine's {e['cores']} cores: serial grading "
+                     "already keeps a second core busy by starting each learner's kernel one learner ahead."),
+                  ""]
     imports = [r for r in rows if r["group"] == "import" and r["ratio"] is not None]
     if imports:
         lines += ["## What importing the course package pulls in", ""]
