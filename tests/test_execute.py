@@ -33,9 +33,14 @@ def test_sliced_polling_finds_a_waiting_reply_and_still_times_out():
     """The headless client's channels poll in short slices (jupyter/nbclient#312)."""
     import asyncio
     import time
+    from concurrent.futures import ThreadPoolExecutor
     from queue import Empty
 
     from headless import sliced
+
+    def run(coroutine):   # in a thread of its own: another test's event loop may be running in this one
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, coroutine).result()
 
     calls = []
 
@@ -49,9 +54,9 @@ def test_sliced_polling_finds_a_waiting_reply_and_still_times_out():
         await asyncio.sleep(min(timeout, 0.01))
         raise Empty
 
-    assert asyncio.run(sliced(missed_twice, 0.05)(timeout=60)) == {"msg_type": "execute_reply"}
+    assert run(sliced(missed_twice, 0.05)(timeout=60)) == {"msg_type": "execute_reply"}
     assert calls == [0.05, 0.05, 0.05]          # short polls, not one poll of 60 s
     start = time.perf_counter()
     with pytest.raises(Empty):
-        asyncio.run(sliced(never, 0.05)(timeout=0.3))
+        run(sliced(never, 0.05)(timeout=0.3))
     assert 0.25 <= time.perf_counter() - start < 5   # the overall timeout still holds
