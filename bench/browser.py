@@ -17,22 +17,18 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from .common import lesson_part_main, ROOT, Row, median, ratio
+from .common import lesson_part_main, ROOT, Row, median, ratio, tests_module
 
 TARGET = 1.3  # the issue's target for the browser benchmark
 EMPTY = "bench-empty.ipynb"
 
 
 def _jlab():
-    sys.path.insert(0, str(ROOT / "tests"))
-    from browser import jlab  # the browser tests' helpers (tests/browser/jlab.py)
-
-    return jlab
+    return tests_module("browser.jlab")  # the browser tests' helpers (tests/browser/jlab.py)
 
 
 def _rendered_js(jlab) -> str:

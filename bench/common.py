@@ -108,3 +108,13 @@ def lesson_part_main(bench, doc: str, argv=None) -> int:
     args = parser.parse_args(argv)
     save_rows(bench([n for n in args.lessons.split(",") if n], max(1, args.repeats)), args.json)
     return 0
+
+
+def tests_module(name: str):
+    """A helper module of the tests (``tests/<name>``, e.g. ``headless`` or ``browser.jlab``), imported once."""
+    import importlib
+
+    tests = str(ROOT / "tests")
+    if tests not in sys.path:
+        sys.path.insert(0, tests)
+    return importlib.import_module(name)

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import copy
 import json
-import sys
 import shutil
 import tempfile
 from pathlib import Path
 
-from .common import lesson_part_main, ROOT, Row, Timer, median, ratio
+from .common import lesson_part_main, ROOT, Row, Timer, median, ratio, tests_module
 
 TARGET = 1.5
 # The modules loaded in the kernel; a stand-in put there by dncourse.fastimport is marked with a "~".
@@ -34,10 +33,7 @@ def _code_cell(source: str) -> dict:
 
 
 def _headless():
-    sys.path.insert(0, str(ROOT / "tests"))
-    import headless  # the tests' way of running a notebook (tests/headless.py)
-
-    return headless
+    return tests_module("headless")  # the tests' way of running a notebook (tests/headless.py)
 
 
 def _execute(nb: dict, folder: Path, tries: int = 3) -> tuple[float, dict]:

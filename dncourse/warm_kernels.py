@@ -63,9 +63,7 @@ class KernelPool:
         folder = self.folder / f"kernel-{self._count:05d}"
         self._count += 1
         folder.mkdir()
-        manager = _pooled_manager_class()
-        km = manager(kernel_name=self.kernel_name, config=self.config) if self.config is not None \
-            else manager(kernel_name=self.kernel_name)
+        km = _pooled_manager_class()(kernel_name=self.kernel_name, config=self.config)
         extra = ["--HistoryManager.hist_file=:memory:"] if km.ipykernel else []
         run_sync(km.start_kernel)(cwd=str(folder), extra_arguments=extra)
         km.early()   # subscribe to its output while it starts (see PooledKernelClient)
