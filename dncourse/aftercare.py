@@ -327,7 +327,7 @@ class AftercareSheetMaker:
     """
 
     def __init__(self, folder: Path | str | None = None, today: dt.date | None = None):
-        import ipywidgets as w
+        from .widgetkit import kit as w
 
         self.folder = folder
         self.today = today

@@ -43,7 +43,7 @@ class Checklist:
 
     def __init__(self, items: list[dict], title: str, noun: str = "elements",
                  say_label: str = "What to say"):
-        import ipywidgets as w
+        from .widgetkit import kit as w
 
         if not items:
             raise DataError("a checklist needs at least one item")

@@ -398,7 +398,7 @@ class EvidenceExplorer:
     """
 
     def __init__(self, rows: list[dict] | None = None, outcome: str = "Pain (0-10)"):
-        import ipywidgets as w
+        from .widgetkit import kit as w
 
         self.rows = evidence_rows() if rows is None else rows
         style = {"description_width": "initial"}

@@ -219,7 +219,7 @@ class MeaningfulChange:
     """
 
     def __init__(self, before: int = 7, after: int = 5):
-        import ipywidgets as w
+        from .widgetkit import kit as w
 
         def pair(description, value, tooltip):
             slider = w.IntSlider(value=value, min=0, max=10, step=1, description=description,

@@ -25,7 +25,7 @@ class MythOrFact:
     """Step through the claims of ``myths.json``; drive it with :meth:`answer` and :meth:`next`."""
 
     def __init__(self, claims: list[dict] | None = None):
-        import ipywidgets as w
+        from .widgetkit import kit as w
 
         self.claims = claims if claims is not None else load("myths")
         self.index = 0

@@ -19,7 +19,7 @@ class PracticeCheck:
     """One practice question with radio buttons, a Check button and feedback."""
 
     def __init__(self, item: dict):
-        import ipywidgets as w
+        from .widgetkit import kit as w
 
         if not 0 <= item["answer"] < len(item["options"]):
             raise DataError(f"practice.json, id {item['id']!r}, field 'answer': "

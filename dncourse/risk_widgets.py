@@ -44,7 +44,7 @@ class AdverseEventExplorer:
                      "both": "Both surveys, side by side"}
 
     def __init__(self, treatments: int = 300):
-        import ipywidgets as w
+        from .widgetkit import kit as w
 
         self.study = w.Dropdown(options=[(text, key) for key, text in self.STUDY_CHOICES.items()],
                                 value="brady2014", description="Study:", style=_WIDE,
@@ -137,7 +137,7 @@ class RuleOfThreeCalculator:
     """
 
     def __init__(self, n: int = 7629):
-        import ipywidgets as w
+        from .widgetkit import kit as w
 
         self.n, self.n_box = _number_pair(w, "Treatments with no serious event (n):", n, 1, 100_000, 1,
                                           "or type n:")

@@ -144,7 +144,7 @@ class ScenarioPlayer:
     """
 
     def __init__(self, scenarios: list[dict] | None = None):
-        import ipywidgets as w
+        from .widgetkit import kit as w
 
         self.scenarios = scenarios if scenarios is not None else load_scenarios()
         self._by_id = {s["id"]: s for s in self.scenarios}
@@ -167,6 +167,7 @@ class ScenarioPlayer:
         self.widget = w.VBox([w.HBox([self.picker, self.start_button]), self.progress, self.setting,
                               self.question, self.choice_box, self.feedback, self.next_button, self.summary])
         self.choice_buttons: list = []
+        self._rows: list = []   # choice rows, reused from step to step (see _choice_rows)
         self.results: dict[str, tuple[int, int]] = {}  # scenario id -> (best choices, steps) when finished
         self.start(self.scenarios[0]["id"])
 
@@ -244,9 +245,18 @@ class ScenarioPlayer:
         self.progress.value = (f"<b>Step {self.steps + (0 if self.chosen is not None or self.finished else 1)}</b>"
                                f" &middot; best choices so far: {self.score} of {self.steps}")
 
-    def _show_node(self) -> None:
-        import ipywidgets as w
+    def _choice_rows(self, count: int) -> list:
+        """The first ``count`` choice rows (a button and its words), made the first time they are needed."""
+        from .widgetkit import kit as w
 
+        while len(self._rows) < count:
+            index = len(self._rows)
+            button = w.Button(description=f"Choose {'ABCD'[index]}", layout={"width": "110px", "flex": "0 0 auto"})
+            button.on_click(lambda _b, index=index: self.choose(index))
+            self._rows.append(w.HBox([button, w.HTML(layout={"flex": "1 1 auto"})]))
+        return self._rows[:count]
+
+    def _show_node(self) -> None:
         node = self.node
         self.feedback.value = ""
         self.next_button.disabled = True
@@ -262,15 +272,15 @@ class ScenarioPlayer:
                                   "<p>Choose another scenario in the list and press <i>Start this scenario</i>.</p>")
         else:
             self.question.value = f"<p><b>{html.escape(node['text'])}</b></p>"
-            rows, self.choice_buttons = [], []
-            for index, choice in enumerate(node["choices"]):
+            rows = self._choice_rows(len(node["choices"]))
+            self.choice_buttons = [row.children[0] for row in rows]
+            for index, (row, choice) in enumerate(zip(rows, node["choices"])):
                 letter = "ABCD"[index]
-                button = w.Button(description=f"Choose {letter}", tooltip=f"{letter}: {choice['label']}",
-                                  layout=w.Layout(width="110px", flex="0 0 auto"))
-                button.on_click(lambda _b, index=index: self.choose(index))
-                self.choice_buttons.append(button)
-                rows.append(w.HBox([button, w.HTML(f"<p><b>{letter}.</b> {html.escape(choice['label'])}</p>",
-                                                   layout=w.Layout(flex="1 1 auto"))]))
+                button, text = row.children
+                button.disabled = False
+                button.button_style = ""
+                button.tooltip = f"{letter}: {choice['label']}"
+                text.value = f"<p><b>{letter}.</b> {html.escape(choice['label'])}</p>"
             self.choice_box.children = tuple(rows)
             self.summary.value = ""
         self._show_progress()

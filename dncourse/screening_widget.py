@@ -47,7 +47,7 @@ class ScreeningAssistant:
     """
 
     def __init__(self, rules: RuleSet | None = None, cases: list[dict] | None = None):
-        import ipywidgets as w
+        from .widgetkit import kit as w
 
         self.rules = rules if rules is not None else RuleSet()
         self.cases = {case["id"]: case for case in (cases if cases is not None else load("screening_cases"))}

@@ -42,7 +42,7 @@ class SessionSequencer:
     """The steps of a needling session, shuffled, for the learner to put in order."""
 
     def __init__(self, steps: list[dict] | None = None, seed: int = 5):
-        import ipywidgets as w
+        from .widgetkit import kit as w
 
         self.steps = steps if steps is not None else load("session_steps")
         check_positions(self.steps)
@@ -61,6 +61,7 @@ class SessionSequencer:
         self.feedback = w.HTML()
         self.widget = w.VBox([self.intro, self.rows_box, w.HBox([self.check_button, self.shuffle_button]),
                               self.feedback])
+        self._build_rows()
         self._draw()
 
     def _shuffled(self) -> list[str]:
@@ -116,25 +117,35 @@ class SessionSequencer:
         return wrong
 
     # --- display -----------------------------------------------------------
-    def _draw(self, marks: set[str] | None = None) -> None:
-        import ipywidgets as w
+    def _build_rows(self) -> None:
+        """One row per position (Up, Down, the step's text), made once; :meth:`_draw` fills them in."""
+        from .widgetkit import kit as w
 
-        rows, self.up_buttons, self.down_buttons = [], [], []
-        for index, step_id in enumerate(self.order):
-            step = self._by_id[step_id]
-            up = w.Button(description="Up", icon="arrow-up", disabled=index == 0,
-                          tooltip=f"Move up: {step['step']}", layout=w.Layout(width="70px"))
-            down = w.Button(description="Down", icon="arrow-down", disabled=index == len(self.order) - 1,
-                            tooltip=f"Move down: {step['step']}",
-                            layout=w.Layout(width="auto", min_width="80px", flex="0 0 auto"))
-            up.on_click(lambda _b, step_id=step_id, index=index: self.move(step_id, index))
-            down.on_click(lambda _b, step_id=step_id, index=index: self.move(step_id, index + 2))
+        rows, self.up_buttons, self.down_buttons, self._texts = [], [], [], []
+        for index in range(len(self.order)):
+            up = w.Button(description="Up", icon="arrow-up", layout={"width": "70px"})
+            down = w.Button(description="Down", icon="arrow-down",
+                            layout={"width": "auto", "min_width": "80px", "flex": "0 0 auto"})
+            up.on_click(lambda _b, index=index: self.move(self.order[index], index))
+            down.on_click(lambda _b, index=index: self.move(self.order[index], index + 2))
+            text = w.HTML(layout={"flex": "1 1 auto"})
             self.up_buttons.append(up)
             self.down_buttons.append(down)
-            mark = " &#10008;" if marks and step_id in marks else ""
-            rows.append(w.HBox([up, down, w.HTML(f"<p><b>{index + 1}.</b> {html.escape(step['step'])}{mark}</p>",
-                                                 layout=w.Layout(flex="1 1 auto"))]))
+            self._texts.append(text)
+            rows.append(w.HBox([up, down, text]))
         self.rows_box.children = tuple(rows)
+
+    def _draw(self, marks: set[str] | None = None) -> None:
+        """Show the steps in their current order (the rows stay; their words and buttons change)."""
+        last = len(self.order) - 1
+        for index, step_id in enumerate(self.order):
+            step = self._by_id[step_id]
+            mark = " &#10008;" if marks and step_id in marks else ""
+            self.up_buttons[index].disabled = index == 0
+            self.up_buttons[index].tooltip = f"Move up: {step['step']}"
+            self.down_buttons[index].disabled = index == last
+            self.down_buttons[index].tooltip = f"Move down: {step['step']}"
+            self._texts[index].value = f"<p><b>{index + 1}.</b> {html.escape(step['step'])}{mark}</p>"
 
     def _ipython_display_(self):
         from IPython.display import display

@@ -319,6 +319,30 @@ def test_player_overall_score_adds_up_over_scenarios():
     assert "Over 2 of 5 scenarios finished: 2 of 6 best choices." in player.overall_text()
 
 
+def test_player_reuses_its_choice_rows_from_step_to_step():
+    player = ScenarioPlayer()
+    before = _live_widgets()
+    seen_rows = set()
+    for scenario in player.scenarios:
+        player.start(scenario["id"])
+        while not player.finished:
+            rows = player.choice_box.children
+            seen_rows.update(id(row) for row in rows)
+            choices = player.node["choices"]
+            assert len(rows) == len(choices)
+            for index, (row, choice) in enumerate(zip(rows, choices)):
+                button, text = row.children
+                assert button is player.choice_buttons[index] and button.description == f"Choose {'ABCD'[index]}"
+                assert not button.disabled and button.button_style == ""   # reset after the last step's answer
+                assert html.escape(choice["label"]) in text.value and button.tooltip.endswith(choice["label"])
+            best = _best_index(player)
+            player.choice_buttons[best].click()
+            assert player.choice_buttons[best].button_style == "success"
+            player.next_button.click()
+    most = max(len(node.get("choices", [])) for s in player.scenarios for node in s["nodes"])
+    assert len(seen_rows) == most and _live_widgets() - before <= 3 * most
+
+
 # --- the sequencer ------------------------------------------------------------------------
 
 def test_sequencer_starts_shuffled_and_checks_a_right_order():
@@ -366,6 +390,33 @@ def test_sequencer_buttons_move_steps():
         seq.move("record_advise", 9)
     seq.shuffle_button.click()
     assert sorted(seq.order) == sorted(RIGHT_ORDER) and seq.feedback.value == ""
+
+
+def _live_widgets() -> int:
+    import ipywidgets
+
+    return len(ipywidgets.widgets.widget._instances)
+
+
+def test_sequencer_moves_reuse_the_rows_and_make_no_widgets():
+    seq = SessionSequencer()
+    rows, before = seq.rows_box.children, _live_widgets()
+    seq.set_order(RIGHT_ORDER)
+    for _ in range(5):
+        seq.down_buttons[0].click()
+        seq.up_buttons[1].click()
+    seq.check_button.click()
+    seq.shuffle_button.click()
+    assert seq.rows_box.children == rows and _live_widgets() == before
+    # each row shows the step now at its position, with buttons that move that step
+    for index, step_id in enumerate(seq.order):
+        assert f"{index + 1}.</b> " in rows[index].children[2].value
+        assert seq.up_buttons[index].tooltip.endswith(seq._by_id[step_id]["step"])
+    moved = seq.order[3]
+    seq.up_buttons[3].click()
+    assert seq.order[2] == moved
+    assert [b.disabled for b in seq.up_buttons] == [True] + [False] * 7
+    assert [b.disabled for b in seq.down_buttons] == [False] * 7 + [True]
 
 
 def test_misplaced_steps_by_hand_and_position_check():
