@@ -44,8 +44,9 @@ def plot_fainting_by_visit(rows: list[dict] | None = None):
         ax.set_ylabel("Fainted during needling (% of visits)")
         ax.set_title("Fainting during needling: first visit against later visits")
         ax.legend(loc="upper right", fontsize=9, frameon=False)
-        fig.text(0.01, -0.02, f"Source: {bars[0]['study']} (acupuncture, one Taipei hospital).",
-                 fontsize=8, ha="left")
+        # under the axes' lower left corner (placed on the axes, not the figure, so it can be drawn in one pass)
+        ax.text(-0.15, -0.17, f"Source: {bars[0]['study']} (acupuncture, one Taipei hospital).",
+                transform=ax.transAxes, fontsize=8, ha="left")
     return fig, ax
 
 

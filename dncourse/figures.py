@@ -19,6 +19,7 @@ import base64
 import collections
 import contextlib
 import io
+import re
 
 __all__ = ["PALETTE", "MARKERS", "FIGURE_MIME", "course_style", "figure_output", "show_figure"]
 
@@ -66,18 +67,112 @@ def figure_png(fig, dpi: int = 100) -> bytes:
 
 
 def figure_svg(fig) -> str:
-    """The figure as an SVG document whose words stay text.
+    """The figure as an SVG document whose words stay text, cropped to what is drawn.
 
     Text is written as SVG ``<text>`` in the figure's font family (with the
     generic fallbacks), not as outlines; no creation date, so the same figure
     gives the same SVG.
+
+    Drawn once where it can be (see :func:`_svg_drawn_once`); otherwise with
+    matplotlib's own cropping, which lays the figure out twice more.
     """
     import matplotlib as mpl
 
+    svg = _svg_drawn_once(fig)
+    if svg is None:
+        buffer = io.StringIO()
+        with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": "dncourse"}):
+            fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+        svg = buffer.getvalue()
+    return svg
+
+
+# Room added on every side of the figure while it is drawn once (inches): labels and
+# legends placed outside the axes' figure must land on the page, where nothing is clipped.
+_ROOM = 6.0
+
+
+def _svg_drawn_once(fig) -> str | None:
+    """The cropped SVG of ``fig`` from a single drawing, or ``None`` where that cannot be done.
+
+    matplotlib's cropping (``bbox_inches="tight"``) lays the figure out once
+    to find the edges of what is drawn, measures them, then draws.  Here the
+    page is made larger on every side (the axes keep their size and place
+    relative to each other), the figure is drawn once, its edges are measured
+    with the renderer that has just drawn it (it already knows the size of
+    every word), and the picture is cropped to them by its ``viewBox``, on a
+    background of the figure's colour.  Same size and look, a third less time.
+    ``None`` for a figure with figure-level artists (they would move with the
+    larger page), or whose drawing reaches the edge of the larger page.
+    """
+    import matplotlib as mpl
+
+    if fig.texts or fig.legends or fig.lines or fig.patches or fig.images or fig.get_layout_engine() is not None:
+        return None
+    width, height = fig.get_size_inches()
+    room = _ROOM
+    places = [(ax, ax.get_position(original=True), ax.get_position(), ax.get_in_layout()) for ax in fig.axes]
+
+    def moved(box):
+        return mpl.transforms.Bbox.from_bounds(
+            (box.x0 * width + room) / (width + 2 * room), (box.y0 * height + room) / (height + 2 * room),
+            box.width * width / (width + 2 * room), box.height * height / (height + 2 * room))
+
+    edges = []
     buffer = io.StringIO()
-    with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": "dncourse"}):
-        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-    return buffer.getvalue()
+    patch_shown = fig.patch.get_visible()
+    listener = fig.canvas.mpl_connect("draw_event", lambda event: edges.append(fig.get_tightbbox(event.renderer)))
+    try:
+        fig.set_size_inches(width + 2 * room, height + 2 * room, forward=False)
+        for ax, original, active, in_layout in places:
+            ax.set_position(moved(original), which="original")
+            ax.set_position(moved(active), which="active")
+            ax.set_in_layout(in_layout)
+        fig.patch.set_visible(False)   # its colour is drawn under the cropped area instead
+        with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": "dncourse", "savefig.bbox": "standard"}):
+            fig.savefig(buffer, format="svg", metadata={"Date": None})
+            pad = mpl.rcParams["savefig.pad_inches"]
+    finally:
+        fig.canvas.mpl_disconnect(listener)
+        fig.patch.set_visible(patch_shown)
+        fig.set_size_inches(width, height, forward=False)
+        for ax, original, active, in_layout in places:
+            ax.set_position(original, which="original")
+            ax.set_position(active, which="active")
+            ax.set_in_layout(in_layout)
+    if not edges:
+        return None
+    box = edges[-1]
+    if box.x0 <= 0 or box.y0 <= 0 or box.x1 >= width + 2 * room or box.y1 >= height + 2 * room:
+        return None   # something reached the edge of the page: it may have been clipped
+    return _cropped_svg(buffer.getvalue(), box.padded(pad), height + 2 * room,
+                        fig.get_facecolor() if patch_shown else None)
+
+
+_SVG_SIZE = re.compile(r'width="([0-9.]+)pt" height="([0-9.]+)pt" viewBox="0 0 ([0-9.]+) ([0-9.]+)"')
+_FIGURE_GROUP = '<g id="figure_1">'
+
+
+def _cropped_svg(svg: str, edges, height_inches: float, background) -> str | None:
+    """``svg`` cropped to ``edges`` (a Bbox in inches, y upwards) with a ``background`` rectangle.
+
+    ``None`` if the SVG does not start the way matplotlib writes it.
+    """
+    from matplotlib.colors import to_hex, to_rgba
+
+    size = _SVG_SIZE.search(svg, 0, 1000)
+    if edges is None or size is None or _FIGURE_GROUP not in svg:
+        return None
+    x, y = edges.x0 * 72, height_inches * 72 - edges.y1 * 72   # SVG points, y downwards
+    width, height = edges.width * 72, edges.height * 72
+    svg = (svg[:size.start()] + f'width="{width:f}pt" height="{height:f}pt" '
+           f'viewBox="{x:f} {y:f} {width:f} {height:f}"' + svg[size.end():])
+    if background is not None and to_rgba(background)[3] > 0:
+        alpha = to_rgba(background)[3]
+        fill = f"fill: {to_hex(background)}" + (f"; fill-opacity: {alpha:g}" if alpha < 1 else "")
+        svg = svg.replace(_FIGURE_GROUP, f'{_FIGURE_GROUP}\n  <rect id="background" x="{x:f}" y="{y:f}" '
+                                         f'width="{width:f}" height="{height:f}" style="{fill}"/>', 1)
+    return svg
 
 
 def figure_output(fig, alt: str, *, key=None) -> tuple[dict, dict]:
