@@ -87,8 +87,8 @@ def figure_svg(fig) -> str:
     return svg
 
 
-# Room added on every side of the figure while it is drawn once (inches): labels and
-# legends placed outside the axes' figure must land on the page, where nothing is clipped.
+# Room added on every side of the figure while it is drawn once (inches): labels and legends
+# that lie outside the figure's own area must land on the page, where nothing is clipped.
 _ROOM = 6.0
 
 
