@@ -81,10 +81,14 @@ def figure_svg(fig) -> str:
     svg = _svg_drawn_once(fig)
     if svg is None:
         buffer = io.StringIO()
-        with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": "dncourse"}):
+        with mpl.rc_context(_SVG_RC):
             fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
         svg = buffer.getvalue()
     return svg
+
+
+# Words stay text (not outlines); ids in the SVG do not change from one drawing to the next.
+_SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "dncourse"}
 
 
 # Room added on every side of the figure while it is drawn once (inches): labels and legends
@@ -129,7 +133,7 @@ def _svg_drawn_once(fig) -> str | None:
             ax.set_position(moved(active), which="active")
             ax.set_in_layout(in_layout)
         fig.patch.set_visible(False)   # its colour is drawn under the cropped area instead
-        with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": "dncourse", "savefig.bbox": "standard"}):
+        with mpl.rc_context(dict(_SVG_RC, **{"savefig.bbox": "standard"})):
             fig.savefig(buffer, format="svg", metadata={"Date": None})
             pad = mpl.rcParams["savefig.pad_inches"]
     finally:

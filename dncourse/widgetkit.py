@@ -37,10 +37,9 @@ class _Frozen:
 
     def __setattr__(self, name, value):
         if self._dncourse_frozen and name in self.keys and not name.startswith("_"):
-            raise SharedLookError(
-                f"this {type(self).__name__[len('Shared'):]} is shared by several widgets, so its "
-                f"{name!r} cannot change; give the widget a look of its own "
-                f"(ipywidgets.{type(self).__name__[len('Shared'):]}(...)) if it must change")
+            kind = type(self).__name__.removeprefix("Shared")
+            raise SharedLookError(f"this {kind} is shared by several widgets, so its {name!r} cannot change; "
+                                  f"give the widget a look of its own (ipywidgets.{kind}(...)) if it must change")
         super().__setattr__(name, value)
 
 
