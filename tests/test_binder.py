@@ -44,6 +44,9 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 NBGRADER_AUTHORING = ["@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
                       "@jupyter/nbgrader:course-list", "@jupyter/nbgrader:assignment-list"]
 VALIDATE = "@jupyter/nbgrader:validate-assignment"
+MATHJAX = "@jupyterlab/mathjax-extension:plugin"
+# TeX math as JupyterLab's Markdown would typeset it: $...$, $$, \(, \[ or \begin{.
+TEX_MATH = re.compile(r"\$[^$\s][^$\n]*\$|\$\$|\\\(|\\\[|\\begin\{")
 # Commands a learner must not reach by a stray key: they delete, cut, merge,
 # split, paste over or retype cells.
 PROTECTED_COMMANDS = {
@@ -109,6 +112,26 @@ def test_learner_page_config_disables_and_locks_the_authoring_tools_but_keeps_va
     assert set(NBGRADER_AUTHORING) <= disabled
     assert VALIDATE not in disabled
     assert set(NBGRADER_AUTHORING) | {VALIDATE} <= locked
+
+
+def test_learner_page_config_leaves_out_mathjax_which_no_course_text_uses():
+    config = _json(LEARNER / "labconfig" / "page_config.json")
+    assert config["disabledExtensions"].get(MATHJAX) is True and config["lockedExtensions"].get(MATHJAX) is True
+    # With MathJax off, TeX would show as raw dollar signs: no text a learner sees may rely on it.
+    texts = []
+    for folder in ("notebooks", "source", "release"):
+        for path in sorted((ROOT / folder).rglob("*.ipynb")):
+            for index, cell in enumerate(_json(path)["cells"]):
+                if cell["cell_type"] == "markdown":
+                    source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+                    texts.append((f"{path.relative_to(ROOT)}, cell {index}", source))
+    data = sorted(p for p in (ROOT / "dncourse" / "data").rglob("*.*")
+                  if p.suffix in (".json", ".csv") and not p.name.endswith(".schema.json"))
+    texts += [(str(p.relative_to(ROOT)), p.read_text(encoding="utf-8")) for p in data]
+    assert len(texts) > 100 and any("notebooks" in name for name, _ in texts) and data
+    uses_tex = [name for name, text in texts if TEX_MATH.search(text)]
+    assert uses_tex == [], f"TeX math, which the learner's JupyterLab does not typeset: {uses_tex}"
+    assert TEX_MATH.search("a fall of $x$ points") and TEX_MATH.search(r"\(x\)") and not TEX_MATH.search("costs $40")
 
 
 def test_learner_server_config_turns_off_the_authoring_server_extensions():
@@ -261,6 +284,7 @@ def _assert_learner_server(server: JupyterServer) -> None:
     config = _page_config(server)
     assert set(NBGRADER_AUTHORING) <= set(config["disabledExtensions"])
     assert VALIDATE not in config["disabledExtensions"] and VALIDATE in config["lockedExtensions"]
+    assert MATHJAX in config["disabledExtensions"]
     assert config.get("newsUrl") in (None, "")
     status, body = server.request("/lab/api/settings/@jupyterlab/apputils-extension:notification")
     assert status == 200 and json.loads(body)["schema"]["properties"]["fetchNews"]["default"] == "false"

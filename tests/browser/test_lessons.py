@@ -48,6 +48,8 @@ def test_lesson_runs_and_every_widget_responds(page, lab_server, lesson, artifac
     assert jlab.judge_actions(actions) == []
     assert jlab.output_problems(page) == [], "using the widgets caused errors"
     assert page.dn_errors == [], "JavaScript errors in the page"
+    # The learner configuration leaves MathJax out (no lesson uses TeX); it would set window.MathJax.
+    assert page.evaluate("() => typeof window.MathJax") == "undefined", "the page loaded MathJax"
     assert label_problems(jlab.widget_labels(page)) == [], "widget labels must be readable in full"
 
     jlab.show_first_widget(page)
