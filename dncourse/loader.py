@@ -8,7 +8,8 @@ checks) may instead be a folder ``<name>/`` of parts, one per section
 and booleans as the schema says, validates every row, checks that each
 citation key exists in ``references.csv`` and that ``id`` values are unique,
 and raises :class:`DataError` naming the file, the row and the field when
-anything is wrong.
+anything is wrong.  Files that passed their schema on this machine before,
+byte for byte, are not checked against it again (:mod:`dncourse.validated`).
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from __future__ import annotations
 import copy
 import csv
 import functools
+import io
 import json
 from pathlib import Path
 
 DATA_DIR = Path(__file__).parent / "data"
 
-__all__ = ["DataError", "DATA_DIR", "load", "load_file", "reference_keys", "table_paths"]
+__all__ = ["DataError", "DATA_DIR", "check_all", "load", "load_file", "reference_keys", "table_names", "table_paths",
+           "unchecked_tables"]
 
 
 class DataError(ValueError):
@@ -60,17 +63,17 @@ def _coerce(text: str, prop: dict, where: str):
     return text
 
 
-def _read_rows(path: Path, schema: dict) -> list[dict]:
+def _read_rows(path: Path, text: str, schema: dict) -> list[dict]:
     props = schema.get("properties", {})
     if path.suffix == ".json":
         try:
-            rows = json.loads(path.read_text(encoding="utf-8"))
+            rows = json.loads(text)
         except json.JSONDecodeError as exc:
             raise DataError(f"{path.name}: not valid JSON ({exc})") from None
         if not isinstance(rows, list):
             raise DataError(f"{path.name}: the file must hold a list of rows")
         return rows
-    with path.open(newline="", encoding="utf-8") as handle:
+    with io.StringIO(text, newline="") as handle:
         reader = csv.DictReader(handle)
         header = reader.fieldnames or []
         missing = [name for name in schema.get("required", []) if name not in header]
@@ -105,22 +108,26 @@ def _row_name(path: Path, index: int, row) -> str:
 
 
 def load_file(path: Path, schema_path: Path, refs: set[str] | None = None) -> list[dict]:
-    """Load and validate one data file against one schema; see :func:`load`."""
-    from .fastimport import defer_iri_grammar
+    """Load and validate one data file against one schema; see :func:`load`.
 
-    defer_iri_grammar()  # jsonschema would otherwise spend 2.5 s building a grammar no schema here uses
-    import jsonschema  # imported here: loading data is rare, importing the package is not
+    The schema check is skipped when these exact bytes of the file and the
+    schema passed it on this machine before (see :mod:`dncourse.validated`);
+    every other check runs on every load.
+    """
+    from . import validated
 
     path, schema_path = Path(path), Path(schema_path)
     if not path.exists():
         raise DataError(f"{path.name}: file not found in {path.parent}")
-    schema = json.loads(schema_path.read_text(encoding="utf-8"))
-    rows = _read_rows(path, schema)
-    validator = jsonschema.Draft202012Validator(schema)
+    schema_bytes, data_bytes = schema_path.read_bytes(), path.read_bytes()
+    schema = json.loads(schema_bytes.decode("utf-8"))
+    rows = _read_rows(path, data_bytes.decode("utf-8"), schema)
+    checked = validated.passed(schema_bytes, data_bytes)
+    validator = None if checked else _validator(schema)
     seen_ids: dict = {}
     for index, row in enumerate(rows):
         where = _row_name(path, index, row)
-        errors = sorted(validator.iter_errors(row), key=lambda e: list(e.absolute_path))
+        errors = [] if validator is None else sorted(validator.iter_errors(row), key=lambda e: list(e.absolute_path))
         if errors:
             error = errors[0]
             field = ".".join(str(p) for p in error.absolute_path)
@@ -140,7 +147,18 @@ def load_file(path: Path, schema_path: Path, refs: set[str] | None = None) -> li
                     if key not in refs:
                         raise DataError(
                             f"{where}, field {field!r}: citation {key!r} is not in references.csv")
+    if not checked:
+        validated.note(schema_bytes, data_bytes)
     return rows
+
+
+def _validator(schema: dict):
+    from .fastimport import defer_iri_grammar
+
+    defer_iri_grammar()  # jsonschema would otherwise spend 2.5 s building a grammar no schema here uses
+    import jsonschema  # imported here: loading data is rare, importing the package is not
+
+    return jsonschema.Draft202012Validator(schema)
 
 
 def table_paths(name: str) -> list[Path]:
@@ -162,7 +180,7 @@ def table_paths(name: str) -> list[Path]:
 def _load_cached(name: str) -> list[dict]:
     schema = DATA_DIR / f"{name}.schema.json"
     if not schema.exists():
-        known = sorted(p.name[: -len(".schema.json")] for p in DATA_DIR.glob("*.schema.json"))
+        known = table_names()
         raise DataError(f"no data table called {name!r}; the tables are: {', '.join(known)}")
     refs = None if name == "references" else reference_keys()
     rows: list[dict] = []
@@ -207,6 +225,37 @@ def _fresh(value):
     if isinstance(value, _IMMUTABLE):
         return value
     return copy.deepcopy(value)
+
+
+def table_names() -> list[str]:
+    """The names of all data tables (one per ``<name>.schema.json``)."""
+    return sorted(p.name[: -len(".schema.json")] for p in DATA_DIR.glob("*.schema.json"))
+
+
+def unchecked_tables() -> list[str]:
+    """The tables with a file that has not passed its schema on this machine yet (jsonschema is needed)."""
+    from . import validated
+
+    unchecked = []
+    for name in table_names():
+        try:
+            schema = (DATA_DIR / f"{name}.schema.json").read_bytes()
+            if not all(validated.passed(schema, path.read_bytes()) for path in table_paths(name)):
+                unchecked.append(name)
+        except (OSError, DataError):
+            unchecked.append(name)
+    return unchecked
+
+
+def check_all() -> list[str]:
+    """Load (and so check) every table; return the names of those that fail, which stay unnoted."""
+    failed = []
+    for name in table_names():
+        try:
+            _load_cached(name)
+        except DataError:
+            failed.append(name)
+    return failed
 
 
 def reference_keys() -> set[str]:

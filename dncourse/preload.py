@@ -3,8 +3,10 @@
 Opening a lesson takes JupyterLab a few seconds; the kernel is ready long
 before the page is, and then sits idle.  Loaded as an IPython extension in a
 kernel that Jupyter Server started for a notebook, this module imports
-ipywidgets and jsonschema (and, for a lesson with figures, matplotlib, NumPy
-and Pillow) in a background thread during that idle time, so the lesson's
+ipywidgets (and, for a lesson with figures, matplotlib, NumPy and Pillow) in
+a background thread during that idle time, and jsonschema only while some data
+file has not yet passed its schema on this machine (then it checks every
+table, so later lessons need no jsonschema at all), so the lesson's
 first figure or widget does not wait for them.  The first cell the learner
 runs waits until the imports are done, so code never runs while a library is
 half imported; after that nothing of this module is left running.
@@ -46,9 +48,25 @@ def _import_all(modules) -> None:
     defer_iri_grammar()   # as the course's data loader does, before jsonschema is imported
     for name in modules:
         try:
-            importlib.import_module(name)
+            if name == "jsonschema":
+                _check_data()
+            else:
+                importlib.import_module(name)
         except Exception:  # the cell that needs it will show the error itself
             pass
+
+
+def _check_data() -> None:
+    """Import jsonschema only if some data file has not passed its schema here yet, and then check them all.
+
+    Once every table has passed on this machine (see :mod:`dncourse.validated`),
+    later lessons load the course's data without jsonschema at all.
+    """
+    from . import loader
+
+    if loader.unchecked_tables():
+        importlib.import_module("jsonschema")
+        loader.check_all()
 
 
 def start(shell=None, modules=MODULES) -> threading.Thread:

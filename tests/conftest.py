@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,12 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 FACT_SHEET = ROOT.parent / "shared" / "clinical-facts.md"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+# Each test run keeps its notes of data files that passed their schema (dncourse/validated.py) in a
+# folder of its own, so every run checks the data against the schemas afresh and the user's notes are
+# left alone.  Kernels the tests start inherit it.
+os.environ["DNCOURSE_CACHE_DIR"] = tempfile.mkdtemp(prefix="dncourse-test-cache-")
+atexit.register(shutil.rmtree, os.environ["DNCOURSE_CACHE_DIR"], True)
 
 
 def lesson_paths() -> list[Path]:

@@ -88,10 +88,17 @@ def _first_cell_sees(env_extra: dict, cwd) -> list[str]:
         km.shutdown_kernel(now=True)
 
 
-def test_a_kernel_jupyter_opens_for_a_lesson_has_its_libraries_before_the_first_cell():
+def test_a_kernel_jupyter_opens_for_a_lesson_has_its_libraries_before_the_first_cell(tmp_path):
     lesson = ROOT / "notebooks" / "02-benefits-and-evidence.ipynb"
-    seen = _first_cell_sees({"JPY_SESSION_NAME": f"notebooks/{lesson.name}"}, lesson.parent)
-    assert set(seen) == {"matplotlib", "numpy", "ipywidgets", "jsonschema"}
+    env = {"JPY_SESSION_NAME": f"notebooks/{lesson.name}", "DNCOURSE_CACHE_DIR": str(tmp_path)}
+    # The first lesson on a machine checks the data against the schemas (with jsonschema) ...
+    assert set(_first_cell_sees(env, lesson.parent)) == {"matplotlib", "numpy", "ipywidgets", "jsonschema"}
+    notes = json.loads((tmp_path / "validated-data.json").read_text(encoding="utf-8"))["passed"]
+    data_files = [p for p in (ROOT / "dncourse" / "data").rglob("*.*") if p.suffix in (".csv", ".json")
+                  and not p.name.endswith(".schema.json")]
+    assert len(notes) == len(data_files), "the first lesson kernel checks every data file"
+    # ... and the next one needs no jsonschema at all.
+    assert set(_first_cell_sees(env, lesson.parent)) == {"matplotlib", "numpy", "ipywidgets"}
 
 
 @pytest.mark.parametrize("session", [None, "release/s01-what-is-dry-needling/s01-what-is-dry-needling.ipynb"],
@@ -108,3 +115,19 @@ def test_the_learner_configuration_loads_the_extension():
     installed = ROOT / ".venv" / "etc" / "ipython" / "ipython_kernel_config.json"
     if installed.exists() or os.environ.get("CI"):
         assert json.loads(installed.read_text(encoding="utf-8"))["IPKernelApp"]["extensions"] == ["dncourse.preload"]
+
+
+def test_jsonschema_is_imported_and_every_table_checked_only_while_some_table_is_unchecked(monkeypatch):
+    from types import SimpleNamespace
+
+    from dncourse import loader
+
+    imported, checked = [], []
+    monkeypatch.setattr(preload, "importlib", SimpleNamespace(import_module=imported.append))
+    monkeypatch.setattr(loader, "check_all", lambda: checked.append("all") or [])
+    monkeypatch.setattr(loader, "unchecked_tables", lambda: [])
+    preload._import_all(("ipywidgets", "jsonschema"))
+    assert imported == ["ipywidgets"] and checked == []
+    monkeypatch.setattr(loader, "unchecked_tables", lambda: ["myths"])
+    preload._import_all(("jsonschema",))
+    assert imported == ["ipywidgets", "jsonschema"] and checked == ["all"]
