@@ -7,7 +7,9 @@ ipywidgets), beyond what a bare kernel already has.  Both are executed the
 same way (nbclient, a fresh ``python3`` kernel each, as ``tests/test_execute.py``
 does), alternately, and the ratio of the medians is reported.  What is left
 above 1 is the lesson's own work: reading data, drawing figures, building
-widgets.
+widgets.  The modules are those of the lesson's second run: the first run on
+a machine may also import jsonschema to check data files that later runs do
+not check again (``dncourse/validated.py``).
 
     python -m bench.lessons [--lessons 00-start-here,...] [--repeats 3] --json OUT
 """
@@ -109,7 +111,11 @@ def bench_lessons(names: list[str] | None, repeats: int) -> list[Row]:
             lesson = json.loads(path.read_text(encoding="utf-8"))
             probe = copy.deepcopy(lesson)
             probe["cells"].append(_code_cell(_DUMP))
-            _, node = _execute(probe, folder)   # also a warm-up: files are in the page cache afterwards
+            # Twice: the first run (also a warm-up: files are in the page cache afterwards) may check data
+            # files against their schemas for the first time on this machine, which later runs skip
+            # (dncourse/validated.py); the floor imports what those later runs load.
+            _execute(probe, folder)
+            _, node = _execute(probe, folder)
             modules = [m for m in _modules(node) if m not in baseline and not m.startswith("__")]
             real = [m for m in modules if not m.startswith("~")]
             floor = floor_notebook(lesson, modules)
