@@ -83,7 +83,16 @@ venv: $(COURSE)
 
 # The learner's view: jupyter/learner holds the course's learner configuration
 # (the same files Binder's postBuild installs). Instructors run `jupyter lab`.
-lab: $(COURSE)
+# The lessons' figures, drawn once so every lesson opens with kept pictures (dncourse/predraw.py);
+# again after a change to the lessons or the course package. A failure only means that lesson
+# draws its figures when opened.
+PICTURES := $(VENV)/.pictures-drawn
+$(PICTURES): $(COURSE) $(wildcard notebooks/*.ipynb dncourse/*.py dncourse/data/*)
+	@echo "Drawing the lessons' figures once (about 20 seconds)..."
+	@$(BIN)/python -m dncourse.predraw 2> >(grep -v 'running over TCP without encryption' >&2) || true
+	@touch $@
+
+lab: $(COURSE) $(PICTURES)
 	JUPYTER_CONFIG_PATH=$(CURDIR)/jupyter/learner $(BIN)/jupyter lab $(ROOT_FLAG) \
 	  --LabServerApp.app_settings_dir=$(CURDIR)/jupyter/learner/lab-settings notebooks/00-start-here.ipynb
 

@@ -10,7 +10,7 @@ bound are hatched or outlined, so the meaning never rests on colour alone.
 
 from __future__ import annotations
 
-from .figures import PALETTE, course_style
+from .figures import PALETTE, course_style, show_plot
 from .loader import DataError, load
 from .references import cite
 from .risk import (exact_upper_bound, expected_count, format_count, format_percent, one_in,
@@ -29,6 +29,7 @@ __all__ = [
     "plot_expected_counts",
     "expected_counts_alt_text",
     "plot_study_comparison",
+    "show_study_comparison",
     "study_comparison_alt_text",
     "plot_rule_of_three",
     "rule_of_three_alt_text",
@@ -250,6 +251,15 @@ def study_comparison_alt_text() -> str:
             f"treatments: Brady et al. 2014 none seen, upper bound {b_up * 100:g}; Boyce et al. 2020 "
             f"{c_rate * 100:.3g} (major events, as that study defined them); Bäumler et al. 2021 "
             f"{rows['baumler_serious_treatments']['percent'] * 100:.3g}.")
+
+
+def show_study_comparison() -> None:
+    """Show the figure of the two surveys side by side (:func:`plot_study_comparison`) with its alt text.
+
+    The picture is drawn once and then kept (see :class:`dncourse.figures.Plot`),
+    so the lesson shows it again without matplotlib.
+    """
+    show_plot(plot_study_comparison, alt=study_comparison_alt_text())
 
 
 def plot_rule_of_three(n: int | None = None, n_min: int = 1, n_max: int = 100_000):

@@ -20,14 +20,14 @@ from __future__ import annotations
 import html
 import json
 
-from .figures import MARKERS, PALETTE, course_style
+from .figures import MARKERS, PALETTE, Plot, ShowsPlot, course_style, show_plot
 from .loader import DataError, load
 from .references import cite
 
 __all__ = ["ALL", "CONDITIONS", "COMPARATOR_TYPES", "OUTCOMES", "TIME_GROUPS", "evidence_rows", "population",
            "over_time_rows",
            "check_rows", "favours", "fmt", "select", "describe_row", "summarise", "important_band",
-           "plot_forest", "show_forest", "forest_key", "forest_alt_text", "plot_over_time", "over_time_alt_text", "EvidenceExplorer"]
+           "plot_forest", "show_forest", "forest_alt_text", "plot_over_time", "show_over_time", "over_time_alt_text", "EvidenceExplorer"]
 
 ALL = "all"
 #: Menu labels for the explorer, in menu order (keys are the values stored in the data).
@@ -308,21 +308,14 @@ def plot_forest(rows: list[dict], title: str | None = None):
     return fig, ax
 
 
-def forest_key(rows: list[dict], title: str | None = None) -> tuple:
-    """What fully determines a forest plot: the rows' contents and the title (for figure reuse)."""
-    return ("forest", title, json.dumps(rows, sort_keys=True, ensure_ascii=False, default=str))
-
-
 def show_forest(rows: list[dict], title: str | None = None) -> None:
     """Draw the forest plot of ``rows`` and show it with its alt text.
 
-    The same rows are drawn once per kernel: the evidence explorer, which
-    opens on the pain results, reuses the picture the lesson has just shown.
+    The picture is drawn once and then kept (see :class:`dncourse.figures.Plot`):
+    the evidence explorer, which opens on the pain results, shows the picture
+    the lesson has just shown, and a lesson that opens again needs no matplotlib.
     """
-    from .figures import show_figure
-
-    fig, _ax = plot_forest(rows, title)
-    show_figure(fig, alt=forest_alt_text(rows), key=forest_key(rows, title))
+    show_plot(plot_forest, rows, title, alt=forest_alt_text(rows))
 
 
 def forest_alt_text(rows: list[dict]) -> str:
@@ -389,7 +382,15 @@ def over_time_alt_text(rows: list[dict] | None = None) -> str:
             f"line, with the widest interval at the last one. {items}.")
 
 
-class EvidenceExplorer:
+def show_over_time(rows: list[dict] | None = None) -> None:
+    """Show the figure of pain over time (:func:`plot_over_time`) with its alt text.
+
+    The picture is drawn once and then kept (see :class:`dncourse.figures.Plot`),
+    so the lesson shows it again without matplotlib.
+    """
+    show_plot(plot_over_time, rows, alt=over_time_alt_text(rows))
+
+class EvidenceExplorer(ShowsPlot):
     """Choose condition, comparator, outcome and time point; see the forest plot and a sentence.
 
     Drive it without a browser with :meth:`set` (or by setting the dropdowns'
@@ -415,7 +416,7 @@ class EvidenceExplorer:
         self.time = menu("Time point:", TIME_GROUPS)
         self.output = w.Output()
         self.sentence = w.HTML()
-        self.fig = self.ax = None
+        self.plot: Plot | None = None
         self.selected: list[dict] = []
         self._busy = False
         for dropdown in (self.condition, self.comparator, self.outcome, self.time):
@@ -453,8 +454,6 @@ class EvidenceExplorer:
             return
         from IPython.display import clear_output, display, HTML
 
-        from .figures import show_figure
-
         self.selected = select(self.rows, condition=self.condition.value,
                                comparator_type=self.comparator.value, outcome=self.outcome.value,
                                time_group=self.time.value)
@@ -465,10 +464,9 @@ class EvidenceExplorer:
             + (f"<ul>{details}</ul><p><small>Sources: {html.escape(cite(sources))}</small></p>" if details else ""))
         with self.output:
             clear_output(wait=True)
-            self.fig = self.ax = None
-            if self.selected:
-                self.fig, self.ax = plot_forest(self.selected)
-                show_figure(self.fig, alt=forest_alt_text(self.selected), key=forest_key(self.selected))
+            self.plot = Plot(plot_forest, self.selected) if self.selected else None
+            if self.plot is not None:
+                self.plot.show(alt=forest_alt_text(self.selected))
             else:
                 display(HTML("<p><i>Nothing to plot for this choice.</i></p>"))
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .figures import PALETTE, course_style
+from .figures import PALETTE, course_style, show_plot
 from .loader import load
 
-__all__ = ["fainting_rows", "plot_fainting_by_visit", "fainting_alt_text"]
+__all__ = ["fainting_rows", "plot_fainting_by_visit", "show_fainting_by_visit", "fainting_alt_text"]
 
 
 def fainting_rows(rows: list[dict] | None = None) -> dict[str, dict]:
@@ -59,3 +59,12 @@ def fainting_alt_text(rows: list[dict] | None = None) -> str:
             f"{later['rate_percent']:.2f}% of later visits ({later['events']} of {later['visits']:,}). "
             f"A dashed line marks the rate for all visits, {overall['rate_percent']:.2f}% "
             f"({overall['events']} of {overall['visits']:,}).")
+
+
+def show_fainting_by_visit(rows: list[dict] | None = None) -> None:
+    """Show the figure of fainting by visit (:func:`plot_fainting_by_visit`) with its alt text.
+
+    The picture is drawn once and then kept (see :class:`dncourse.figures.Plot`),
+    so the lesson shows it again without matplotlib.
+    """
+    show_plot(plot_fainting_by_visit, rows, alt=fainting_alt_text(rows))

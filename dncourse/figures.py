@@ -1,10 +1,14 @@
 """How figures reach the learner: a colour-blind-safe style and alt text.
 
 Plot helpers draw inside :func:`course_style` and return ``(fig, ax)``, so
-tests can inspect them.  Notebooks pass the figure to :func:`show_figure`,
-which shows it as an SVG picture with its alt text (as the ``alt`` attribute
-of an HTML ``<img>``, in the output's metadata, and as the plain-text version
-of the output).  Nothing here changes matplotlib's global settings on import.
+tests can inspect them.  Lessons and widgets show them through :class:`Plot`
+(or :func:`show_plot`), which shows the picture kept from an earlier drawing
+when there is one (:mod:`dncourse.pictures`), so a lesson that opens again
+needs no matplotlib at all; otherwise it draws the figure.  A picture is
+shown as SVG with its alt text (as the ``alt`` attribute of an HTML
+``<img>``, in the output's metadata, and as the plain-text version of the
+output).  :func:`show_figure` shows any matplotlib figure the same way.
+Nothing here changes matplotlib's global settings on import.
 
 Why SVG and not PNG: the course's figures are mostly words (study names,
 labels, numbers).  Rasterising those glyphs is most of the cost of a PNG; an
@@ -16,12 +20,12 @@ selected and copied.
 from __future__ import annotations
 
 import base64
-import collections
 import contextlib
 import io
 import re
 
-__all__ = ["PALETTE", "MARKERS", "FIGURE_MIME", "course_style", "figure_output", "show_figure"]
+__all__ = ["PALETTE", "MARKERS", "FIGURE_MIME", "Plot", "ShowsPlot", "course_style", "figure_output", "picture_output",
+           "show_figure", "show_plot"]
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -29,9 +33,6 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F
 MARKERS = ["o", "s", "D", "^", "v", "P", "X", "*"]
 # The picture format of the figures the lessons show.
 FIGURE_MIME = "image/svg+xml"
-# Pictures already drawn in this kernel, by the key their caller gave (see figure_output).
-_RENDERED: collections.OrderedDict = collections.OrderedDict()
-_RENDERED_MAX = 32
 
 _RC = {
     "axes.prop_cycle": None,  # filled in lazily (needs matplotlib's cycler)
@@ -179,30 +180,24 @@ def _cropped_svg(svg: str, edges, height_inches: float, background) -> str | Non
     return svg
 
 
-def figure_output(fig, alt: str, *, key=None) -> tuple[dict, dict]:
-    """The display data and metadata for ``fig``, with ``alt`` as its alt text.
-
-    Three forms of the same figure: an HTML ``<img>`` of the SVG with the
-    ``alt`` attribute (what JupyterLab shows, since it ignores alt text kept
-    in image metadata), the SVG itself with the alt text in its metadata (for
-    other front ends and nbconvert), and the alt text as plain text.
-
-    ``key``, if given, is a hashable value that fully determines the picture
-    (for example the rows a plot shows): a picture with the same key and alt
-    text is drawn once and then reused, so a widget that returns to an earlier
-    choice, or shows what a lesson has just shown, answers at once.
-    """
-    import html
-
+def _alt_text(alt) -> str:
     alt = " ".join(str(alt).split())
     if not alt:
         raise ValueError("a figure needs alt text that describes it")
-    if key is not None:
-        cached = _RENDERED.get((key, alt))
-        if cached is not None:
-            _RENDERED.move_to_end((key, alt))
-            return dict(cached[0]), {mime: dict(meta) for mime, meta in cached[1].items()}
-    svg = figure_svg(fig)
+    return alt
+
+
+def picture_output(svg: str, alt: str) -> tuple[dict, dict]:
+    """The display data and metadata of an SVG picture ``svg`` with ``alt`` as its alt text.
+
+    Three forms of the same picture: an HTML ``<img>`` of the SVG with the
+    ``alt`` attribute (what JupyterLab shows, since it ignores alt text kept
+    in image metadata), the SVG itself with the alt text in its metadata (for
+    other front ends and nbconvert), and the alt text as plain text.
+    """
+    import html
+
+    alt = _alt_text(alt)
     encoded = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     data = {
         "text/html": f'<img src="data:{FIGURE_MIME};base64,{encoded}" alt="{html.escape(alt, quote=True)}" '
@@ -210,16 +205,23 @@ def figure_output(fig, alt: str, *, key=None) -> tuple[dict, dict]:
         FIGURE_MIME: svg,
         "text/plain": alt,
     }
-    metadata = {FIGURE_MIME: {"alt": alt}}
-    if key is not None:
-        _RENDERED[(key, alt)] = (dict(data), {FIGURE_MIME: {"alt": alt}})
-        while len(_RENDERED) > _RENDERED_MAX:
-            _RENDERED.popitem(last=False)
-    return data, metadata
+    return data, {FIGURE_MIME: {"alt": alt}}
 
 
-def show_figure(fig, alt: str, *, close: bool = True, key=None) -> None:
-    """Display ``fig`` as an SVG picture with ``alt`` as its alt text (see :func:`figure_output`).
+def figure_output(fig, alt: str) -> tuple[dict, dict]:
+    """The display data and metadata for ``fig``, with ``alt`` as its alt text (see :func:`picture_output`)."""
+    alt = _alt_text(alt)
+    return picture_output(figure_svg(fig), alt)
+
+
+def _close(fig) -> None:
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+
+
+def show_figure(fig, alt: str, *, close: bool = True) -> None:
+    """Display ``fig`` as an SVG picture with ``alt`` as its alt text (see :func:`picture_output`).
 
     The alt text is also the output's plain-text form, so a screen reader or a
     text-only view gets the description.  Works whatever matplotlib backend the
@@ -227,9 +229,107 @@ def show_figure(fig, alt: str, *, close: bool = True, key=None) -> None:
     """
     from IPython.display import display
 
-    data, metadata = figure_output(fig, alt, key=key)
+    data, metadata = figure_output(fig, alt)
     display(data, raw=True, metadata=metadata)
     if close:
-        import matplotlib.pyplot as plt
+        _close(fig)
 
-        plt.close(fig)
+
+class Plot:
+    """A course figure that is drawn only when its picture is not already kept.
+
+    ``Plot(plot_forest, rows)`` stands for the figure ``plot_forest(rows)``
+    draws.  :meth:`show` shows its picture: the one kept from an earlier
+    drawing when there is one (see :mod:`dncourse.pictures`; matplotlib is
+    then not even imported), else it draws the figure and keeps the picture.
+    :attr:`fig` and :attr:`ax` are the figure and axes themselves, drawn when
+    first asked for, so a test or a curious learner can look inside.
+    """
+
+    def __init__(self, draw, *args, **kwargs):
+        self.draw, self.args, self.kwargs = draw, args, kwargs
+        self._drawn = None
+        self._key = None
+
+    def __repr__(self) -> str:
+        return f"Plot({getattr(self.draw, '__name__', self.draw)!r}, {len(self.args) + len(self.kwargs)} arguments)"
+
+    @property
+    def key(self) -> str | None:
+        """The picture's key (see :func:`dncourse.pictures.picture_key`); None if it is never kept."""
+        if self._key is None:
+            from .pictures import picture_key
+
+            self._key = picture_key(self.draw, self.args, self.kwargs) or ""
+        return self._key or None
+
+    def _figure(self):
+        if self._drawn is None:
+            self._drawn = self.draw(*self.args, **self.kwargs)
+            _close(self._drawn[0])   # kept for looking inside, not left open in pyplot
+        return self._drawn
+
+    @property
+    def fig(self):
+        """The matplotlib figure (drawn now if it has not been)."""
+        return self._figure()[0]
+
+    @property
+    def ax(self):
+        """The figure's axes, as the drawing function returned them."""
+        return self._figure()[1]
+
+    @property
+    def drawn(self) -> bool:
+        """Whether the figure has been drawn in this process (False when a kept picture was enough)."""
+        return self._drawn is not None
+
+    def svg(self) -> str:
+        """The figure's SVG picture: the kept one, or a new drawing, which is then kept."""
+        from . import pictures
+
+        key = self.key
+        svg = pictures.kept(key) if key else None
+        if svg is None:
+            svg = figure_svg(self.fig)
+            if key:
+                pictures.keep(key, svg)
+        return svg
+
+    def output(self, alt: str) -> tuple[dict, dict]:
+        """The display data and metadata of the picture with ``alt`` as its alt text."""
+        alt = _alt_text(alt)
+        return picture_output(self.svg(), alt)
+
+    def show(self, alt: str) -> None:
+        """Display the picture with ``alt`` as its alt text; returns nothing."""
+        from IPython.display import display
+
+        data, metadata = self.output(alt)
+        display(data, raw=True, metadata=metadata)
+
+
+def show_plot(draw, *args, alt: str, **kwargs) -> None:
+    """Show the figure ``draw(*args, **kwargs)`` draws, with ``alt`` as its alt text (see :class:`Plot`)."""
+    Plot(draw, *args, **kwargs).show(alt)
+
+
+class ShowsPlot:
+    """For a widget that shows one :class:`Plot` at a time, in ``self.plot``.
+
+    :attr:`fig` and :attr:`ax` are that plot's figure and axes (drawn when
+    first asked for, since the widget may have shown a kept picture), or None
+    while the widget shows no plot.
+    """
+
+    plot: Plot | None = None
+
+    @property
+    def fig(self):
+        """The figure of the plot shown now, or None."""
+        return self.plot.fig if self.plot is not None else None
+
+    @property
+    def ax(self):
+        """The axes of the plot shown now, or None."""
+        return self.plot.ax if self.plot is not None else None

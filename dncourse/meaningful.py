@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import html
 
-from .figures import MARKERS, PALETTE, course_style
+from .figures import MARKERS, PALETTE, Plot, ShowsPlot, course_style
 from .loader import load
 from .references import cite
 
@@ -210,7 +210,7 @@ def change_alt_text(before: float, after: float) -> str:
             f"Thresholds reached: {', '.join(reached)}.")
 
 
-class MeaningfulChange:
+class MeaningfulChange(ShowsPlot):
     """A patient's pain before and after (0-10): the change, the thresholds, a small plot.
 
     Drive it without a browser with :meth:`set` (or by setting
@@ -234,7 +234,7 @@ class MeaningfulChange:
         self.after, self.after_box = pair("Pain after (0-10):", after, "The patient's pain score after treatment")
         self.result = w.HTML()
         self.output = w.Output()
-        self.fig = self.ax = None
+        self.plot: Plot | None = None
         self._busy = False
         for slider in (self.before, self.after):
             slider.observe(self._update, names="value")
@@ -275,14 +275,12 @@ class MeaningfulChange:
             return
         from IPython.display import clear_output
 
-        from .figures import show_figure
-
         before, after = self.before.value, self.after.value
         self.result.value = f"<p>{html.escape(self.text)}</p>{self._table()}"
         with self.output:
             clear_output(wait=True)
-            self.fig, self.ax = plot_change(before, after)
-            show_figure(self.fig, alt=change_alt_text(before, after))
+            self.plot = Plot(plot_change, before, after)
+            self.plot.show(alt=change_alt_text(before, after))
 
     def _ipython_display_(self):
         from IPython.display import display

@@ -11,7 +11,7 @@ from __future__ import annotations
 from .adverse_events import (DN_STUDIES, expected_counts_alt_text, expected_events,
                              plot_expected_counts, plot_rule_of_three, rule_of_three_alt_text,
                              serious_event, serious_rate, total_mild)
-from .figures import show_figure
+from .figures import Plot, ShowsPlot
 from .references import cite
 from .risk import (chance_of_at_least_one, exact_upper_bound, expected_count, format_count,
                    format_percent, one_in, rule_of_three)
@@ -31,7 +31,7 @@ def _number_pair(w, description, value, minimum, maximum, step, box_label):
     return slider, box
 
 
-class AdverseEventExplorer:
+class AdverseEventExplorer(ShowsPlot):
     """Expected adverse events in a number of treatments, from one or both dry needling surveys.
 
     Drive it with ``explorer.set(study="both", treatments=400)``.  After each
@@ -55,7 +55,7 @@ class AdverseEventExplorer:
         self.out = w.Output()
         self.data: dict[str, dict[str, float]] = {}
         self.serious: dict[str, dict] = {}
-        self.fig = self.ax = None
+        self.plot: Plot | None = None
         self.study.observe(lambda _change: self.update(), names="value")
         self.treatments.observe(lambda _change: self.update(), names="value")
         self.widget = w.VBox([
@@ -118,10 +118,10 @@ class AdverseEventExplorer:
         self.summary.value = "".join(self._sentence(ref, n) for ref in refs) + (
             "<p><small>These are averages from the surveys, not a forecast for your clinic. The two "
             "surveys counted events differently, so read them as a range.</small></p>")
-        self.fig, self.ax = plot_expected_counts(refs, n)
+        self.plot = Plot(plot_expected_counts, refs, n)
         with self.out:
             self.out.clear_output(wait=True)
-            show_figure(self.fig, alt=expected_counts_alt_text(refs, n))
+            self.plot.show(alt=expected_counts_alt_text(refs, n))
 
     def _ipython_display_(self):
         from IPython.display import display
@@ -129,7 +129,7 @@ class AdverseEventExplorer:
         display(self.widget)
 
 
-class RuleOfThreeCalculator:
+class RuleOfThreeCalculator(ShowsPlot):
     """No events in n treatments: the 95% upper bound by the rule of three and exactly.
 
     Drive it with ``calc.set(1500)``; :attr:`result` then holds both bounds
@@ -144,7 +144,7 @@ class RuleOfThreeCalculator:
         self.answer = w.HTML()
         self.out = w.Output()
         self.result: dict = {}
-        self.fig = self.ax = None
+        self.plot: Plot | None = None
         self.n.observe(lambda _change: self.update(), names="value")
         self.widget = w.VBox([
             w.HTML("<b>Rule-of-three calculator.</b> Set how many treatments were given with no serious "
@@ -173,10 +173,10 @@ class RuleOfThreeCalculator:
             f"<td>(about 1 in {one_in(exact):,} treatments)</td></tr></table>"
             f"<p>No serious event in {n:,} treatments does <b>not</b> mean the risk is zero. It means "
             f"the risk is probably (with 95% confidence) below about 1 in {one_in(approx):,}.</p>" + caution)
-        self.fig, self.ax = plot_rule_of_three(n)
+        self.plot = Plot(plot_rule_of_three, n)
         with self.out:
             self.out.clear_output(wait=True)
-            show_figure(self.fig, alt=rule_of_three_alt_text(n))
+            self.plot.show(alt=rule_of_three_alt_text(n))
 
     def _ipython_display_(self):
         from IPython.display import display

@@ -9,11 +9,11 @@ including those whose source gives no date.
 
 from __future__ import annotations
 
-from .figures import PALETTE, course_style
+from .figures import PALETTE, course_style, show_plot
 from .loader import load
 from .references import cite
 
-__all__ = ["POSITION_STYLE", "jurisdictions", "plot_scope", "scope_alt_text", "scope_table_markdown",
+__all__ = ["POSITION_STYLE", "jurisdictions", "plot_scope", "show_scope", "scope_alt_text", "scope_table_markdown",
            "show_scope_table"]
 
 #: marker, colour and whether the marker is filled, for each position.
@@ -73,6 +73,14 @@ def scope_alt_text(rows: list[dict] | None = None) -> str:
             f"from {dated[0]['year']} to {dated[-1]['year']}. {items}.")
 
 
+def show_scope(rows: list[dict] | None = None) -> None:
+    """Show the figure of where dry needling is in scope (:func:`plot_scope`) with its alt text.
+
+    The picture is drawn once and then kept (see :class:`dncourse.figures.Plot`),
+    so the lesson shows it again without matplotlib.
+    """
+    show_plot(plot_scope, rows, alt=scope_alt_text(rows))
+
 def scope_table_markdown(rows: list[dict] | None = None) -> str:
     """All examples as a Markdown table: place, date, position, what the source says, source."""
     lines = ["| Place | Date | Position for physiotherapists | What the source says | Source |",
@@ -91,4 +99,3 @@ def show_scope_table(rows: list[dict] | None = None) -> str:
     text = scope_table_markdown(rows)
     display(Markdown(text))
     return text
-

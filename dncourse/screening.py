@@ -30,6 +30,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
+from .figures import show_plot
 from .loader import DataError, load
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "SUPPORT_LEVELS",
     "support_counts",
     "plot_rule_support",
+    "show_rule_support",
     "rule_support_alt_text",
 ]
 
@@ -380,3 +382,12 @@ def rule_support_alt_text(rules: list[dict] | None = None) -> str:
         detail = ", ".join(f"{level}: {n}" for level, n in levels.items())
         parts.append(f"{plural[category]}, {sum(levels.values())} rules ({detail})")
     return "Stacked bar chart of the screening rules by category and strength of support. " + "; ".join(parts) + "."
+
+
+def show_rule_support(rules: list[dict] | None = None) -> None:
+    """Show the figure of the support behind each screening rule (:func:`plot_rule_support`) with its alt text.
+
+    The picture is drawn once and then kept (see :class:`dncourse.figures.Plot`),
+    so the lesson shows it again without matplotlib.
+    """
+    show_plot(plot_rule_support, rules, alt=rule_support_alt_text(rules))

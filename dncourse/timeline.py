@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .figures import MARKERS, PALETTE, course_style
+from .figures import MARKERS, PALETTE, course_style, show_plot
 from .loader import load
 
-__all__ = ["plot_timeline", "timeline_alt_text"]
+__all__ = ["plot_timeline", "show_timeline", "timeline_alt_text"]
 
 
 def plot_timeline(events: list[dict] | None = None):
@@ -51,3 +51,12 @@ def timeline_alt_text(events: list[dict] | None = None) -> str:
     events = sorted(events if events is not None else load("timeline"), key=lambda e: e["year"])
     items = "; ".join(f"{e['year']}: {e['label']}" for e in events)
     return f"Timeline of dry needling from {events[0]['year']} to {events[-1]['year']}. {items}."
+
+
+def show_timeline(events: list[dict] | None = None) -> None:
+    """Show the figure of the timeline (:func:`plot_timeline`) with its alt text.
+
+    The picture is drawn once and then kept (see :class:`dncourse.figures.Plot`),
+    so the lesson shows it again without matplotlib.
+    """
+    show_plot(plot_timeline, events, alt=timeline_alt_text(events))

@@ -25,6 +25,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from .cache_folder import cache_folder
+
 __all__ = ["FILE_NAME", "cache_file", "forget", "note", "passed"]
 
 FILE_NAME = "validated-data.json"
@@ -35,12 +37,9 @@ _notes: set[str] | None = None
 
 
 def cache_file() -> Path | None:
-    """Where the notes are kept, or None when they are turned off."""
-    folder = os.environ.get("DNCOURSE_CACHE_DIR")
-    if folder is None:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        folder = os.path.join(base, "dncourse")
-    return Path(folder) / FILE_NAME if folder else None
+    """Where the notes are kept, or None when they are turned off (see :mod:`dncourse.cache_folder`)."""
+    folder = cache_folder()
+    return folder / FILE_NAME if folder else None
 
 
 def _digest(data: bytes) -> str:

@@ -2,7 +2,7 @@
 
 * Links say where they go: no "here", "click here", "this link"..., no bare URLs.
 * Figures: every figure a lesson shows (in a cell, or drawn by a widget) goes
-  through ``show_figure`` with alt text, no cell leaves a pyplot figure open
+  through ``dncourse.figures`` (a ``Plot`` or ``show_figure``) with alt text, no cell leaves a pyplot figure open
   (the inline backend would show it without alt text), and the cell after a
   figure is markdown that opens with a one-sentence description.
 * Colour: figures use the colour-blind-safe palette of ``dncourse.figures``,
@@ -242,6 +242,7 @@ def _capturing(run: LessonRun):
     current = {"cell": None}
     real_display, real_output, real_link, real_dlink, real_jslink = (
         IPython.display.display, figures.figure_output, ipywidgets.link, ipywidgets.dlink, ipywidgets.jslink)
+    real_plot_output = figures.Plot.output
 
     def display(*objs, raw=False, metadata=None, **_kw):
         cell = current["cell"]
@@ -256,9 +257,13 @@ def _capturing(run: LessonRun):
             elif type(obj).__name__ == "Figure":
                 run.images.setdefault(cell, []).append({})  # a figure shown without alt text
 
-    def figure_output(fig, *args, **kwargs):   # every figure shown, drawn now or reused
+    def figure_output(fig, *args, **kwargs):   # every figure shown with show_figure
         run.figures.setdefault(current["cell"], []).append(fig)
         return real_output(fig, *args, **kwargs)
+
+    def plot_output(plot, *args, **kwargs):    # every course plot shown, from a kept picture or drawn now
+        run.figures.setdefault(current["cell"], []).append(plot.fig)
+        return real_plot_output(plot, *args, **kwargs)
 
     def recording(real):
         def make(*args, **kwargs):
@@ -269,6 +274,7 @@ def _capturing(run: LessonRun):
 
     IPython.display.display = display_functions.display = display
     figures.figure_output = figure_output
+    figures.Plot.output = plot_output
     ipywidgets.link, ipywidgets.dlink, ipywidgets.jslink = (recording(real_link), recording(real_dlink),
                                                             recording(real_jslink))
     try:
@@ -276,6 +282,7 @@ def _capturing(run: LessonRun):
     finally:
         IPython.display.display = display_functions.display = real_display
         figures.figure_output = real_output
+        figures.Plot.output = real_plot_output
         ipywidgets.link, ipywidgets.dlink, ipywidgets.jslink = real_link, real_dlink, real_jslink
 
 

@@ -198,6 +198,11 @@ def test_make_lab_runs_the_learner_configuration():
     assert run.returncode == 0, run.stderr
     assert f"JUPYTER_CONFIG_PATH={LEARNER}" in run.stdout
     assert f"--LabServerApp.app_settings_dir={LEARNER / 'lab-settings'}" in run.stdout
+    # From a fresh checkout, the lessons' figures are drawn once before JupyterLab opens.
+    fresh = subprocess.run(["make", "-n", "-B", "lab"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert fresh.returncode == 0, fresh.stderr
+    assert "-m dncourse.predraw" in fresh.stdout
+    assert fresh.stdout.index("-m dncourse.predraw") < fresh.stdout.index("jupyter lab")
 
 
 # ---------------------------------------------------------------------------
@@ -242,8 +247,12 @@ def binder(tmp_path_factory):
     before = ours.read_bytes() if ours.exists() else None
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "PIP_"))}
     env["PATH"] = f"{prefix / 'bin'}{os.pathsep}{env['PATH']}"
-    build = subprocess.run(["bash", "postBuild"], cwd=repo, env=env, capture_output=True, text=True, timeout=600)
+    env["DNCOURSE_CACHE_DIR"] = str(tmp / "cache")
+    build = subprocess.run(["bash", "postBuild"], cwd=repo, env=env, capture_output=True, text=True, timeout=900)
     assert build.returncode == 0, (build.stdout + build.stderr)[-4000:]
+    # The lessons' figures were drawn once, so every lesson opens with kept pictures.
+    assert re.search(r"predraw: ran 6 of 6 lessons", build.stdout), (build.stdout + build.stderr)[-4000:]
+    assert len(list((tmp / "cache" / "pictures").glob("*.svg"))) >= 6
     assert (ours.read_bytes() if ours.exists() else None) == before, "postBuild wrote outside its environment"
     server = JupyterServer(root=repo, workdir=tmp / "state", learner=False, python=str(prefix / "bin" / "python"))
     server.start()

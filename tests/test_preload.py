@@ -15,18 +15,18 @@ from dncourse import preload
 
 def test_lessons_are_warmed_and_quizzes_and_other_notebooks_are_not(tmp_path):
     for path in lesson_paths():
-        wanted = preload.modules_for(path)
-        assert set(preload.MODULES) <= set(wanted), path.name
-    drawing = [p for p in lesson_paths() if "matplotlib" in preload.modules_for(p)]
+        now, _when_idle = preload.modules_for(path)
+        assert now == preload.MODULES, path.name
+    drawing = [p for p in lesson_paths() if "matplotlib" in preload.modules_for(p)[1]]
     assert len(drawing) == len(lesson_paths()) - 1, "every lesson but the start page draws figures"
-    assert "matplotlib" not in preload.modules_for(ROOT / "notebooks" / "00-start-here.ipynb")
+    assert preload.modules_for(ROOT / "notebooks" / "00-start-here.ipynb") == (preload.MODULES, ())
     for quiz in sorted((ROOT / "release").glob("*/*.ipynb")) + sorted((ROOT / "source").glob("*/*.ipynb")):
-        assert preload.modules_for(quiz) == (), quiz.name
+        assert preload.modules_for(quiz) == ((), ()), quiz.name
     other = tmp_path / "scratch.ipynb"
     other.write_text(json.dumps({"cells": [{"cell_type": "code", "source": "import pandas"}]}), encoding="utf-8")
     broken = tmp_path / "broken.ipynb"
     broken.write_text("{ not json", encoding="utf-8")
-    assert preload.modules_for(other) == preload.modules_for(broken) == preload.modules_for(tmp_path / "none") == ()
+    assert preload.modules_for(other) == preload.modules_for(broken) == preload.modules_for(tmp_path / "none") == ((), ())
 
 
 class _Events:
@@ -45,11 +45,16 @@ class _Shell:
         self.events = _Events()
 
 
+def _fresh(monkeypatch):
+    for name, value in (("_thread", None), ("_shell", None), ("_when_idle", ()), ("_timer", None),
+                        ("_idle_done", False)):
+        monkeypatch.setattr(preload, name, value)
+
+
 def test_the_first_cell_waits_for_the_imports_and_then_the_hook_is_gone(monkeypatch):
-    monkeypatch.setattr(preload, "_thread", None)
-    monkeypatch.setattr(preload, "_shell", None)
+    _fresh(monkeypatch)
     started = []
-    monkeypatch.setattr(preload, "_import_all", lambda modules: (time.sleep(0.3), started.append(modules)))
+    monkeypatch.setattr(preload, "_warm", lambda modules: (time.sleep(0.3), started.append(modules)))
     shell = _Shell()
     thread = preload.start(shell, ("json", "csv"))
     assert preload.start(shell) is thread                    # once per kernel
@@ -59,6 +64,36 @@ def test_the_first_cell_waits_for_the_imports_and_then_the_hook_is_gone(monkeypa
         handler({"raw_cell": "1 + 1"})                       # what IPython does before the first cell
     assert time.perf_counter() - before >= 0.2 and started == [("json", "csv")] and not thread.is_alive()
     assert shell.events.handlers["pre_run_cell"] == []       # later cells do not wait
+    assert shell.events.handlers.get("post_run_cell", []) == []   # nothing to import when idle
+
+
+def _run_cell(shell, seconds_busy: float = 0.0) -> None:
+    for handler in list(shell.events.handlers.get("pre_run_cell", [])):
+        handler({"raw_cell": "1 + 1"})
+    time.sleep(seconds_busy)
+    for handler in list(shell.events.handlers.get("post_run_cell", [])):
+        handler(None)
+
+
+def test_figure_libraries_are_imported_only_once_the_kernel_is_idle(monkeypatch):
+    _fresh(monkeypatch)
+    monkeypatch.setattr(preload, "IDLE_SECONDS", 0.3)
+    imported = []
+    monkeypatch.setattr(preload, "_warm", lambda modules: imported.append(("now", modules)))
+    monkeypatch.setattr(preload, "_import_all", lambda modules: (time.sleep(0.4), imported.append(("idle", modules))))
+    shell = _Shell()
+    preload.start(shell, ("ipywidgets",), ("matplotlib",))
+    for _ in range(4):                      # Run All: cells follow each other with no idle time
+        _run_cell(shell, 0.1)
+    assert imported == [("now", ("ipywidgets",))]
+    time.sleep(0.35)                        # idle: the import begins ...
+    before = time.perf_counter()
+    _run_cell(shell)                        # ... and a cell that starts now waits for it to finish
+    assert time.perf_counter() - before >= 0.2
+    assert imported == [("now", ("ipywidgets",)), ("idle", ("matplotlib",))]
+    assert shell.events.handlers["pre_run_cell"] == [] and shell.events.handlers["post_run_cell"] == []
+    time.sleep(0.5)
+    assert len(imported) == 2, "imported once"
 
 
 def test_an_import_that_fails_is_left_to_the_cell_that_needs_it(monkeypatch):
@@ -67,7 +102,7 @@ def test_an_import_that_fails_is_left_to_the_cell_that_needs_it(monkeypatch):
     assert "json" in sys.modules
 
 
-def _first_cell_sees(env_extra: dict, cwd) -> list[str]:
+def _first_cell_sees(env_extra: dict, cwd, then_idle: float = 0.0) -> list[str]:
     from jupyter_client.manager import start_new_kernel
 
     env = {k: v for k, v in os.environ.items() if k != "JPY_SESSION_NAME"}
@@ -82,23 +117,33 @@ def _first_cell_sees(env_extra: dict, cwd) -> list[str]:
             "if m in sys.modules))",
             output_hook=lambda msg: seen.append(msg["content"].get("text", "")) if msg["msg_type"] == "stream" else None,
             timeout=60)
+        if then_idle:                       # what a later cell sees, after the kernel was idle
+            time.sleep(then_idle)
+            seen = []
+            kc.execute_interactive(
+                "import sys; print(','.join(m for m in ('matplotlib', 'numpy', 'ipywidgets', 'jsonschema') "
+                "if m in sys.modules))",
+                output_hook=lambda msg: seen.append(msg["content"].get("text", "")) if msg["msg_type"] == "stream"
+                else None, timeout=60)
         return [m for m in "".join(seen).strip().split(",") if m]
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
 
 
-def test_a_kernel_jupyter_opens_for_a_lesson_has_its_libraries_before_the_first_cell(tmp_path):
+def test_a_kernel_jupyter_opens_for_a_lesson_has_its_widgets_at_once_and_matplotlib_when_idle(tmp_path):
     lesson = ROOT / "notebooks" / "02-benefits-and-evidence.ipynb"
     env = {"JPY_SESSION_NAME": f"notebooks/{lesson.name}", "DNCOURSE_CACHE_DIR": str(tmp_path)}
     # The first lesson on a machine checks the data against the schemas (with jsonschema) ...
-    assert set(_first_cell_sees(env, lesson.parent)) == {"matplotlib", "numpy", "ipywidgets", "jsonschema"}
+    assert set(_first_cell_sees(env, lesson.parent)) == {"ipywidgets", "jsonschema"}
     notes = json.loads((tmp_path / "validated-data.json").read_text(encoding="utf-8"))["passed"]
     data_files = [p for p in (ROOT / "dncourse" / "data").rglob("*.*") if p.suffix in (".csv", ".json")
                   and not p.name.endswith(".schema.json")]
     assert len(notes) == len(data_files), "the first lesson kernel checks every data file"
-    # ... and the next one needs no jsonschema at all.
-    assert set(_first_cell_sees(env, lesson.parent)) == {"matplotlib", "numpy", "ipywidgets"}
+    # ... and the next one needs no jsonschema at all.  matplotlib comes once the kernel is idle.
+    assert set(_first_cell_sees(env, lesson.parent)) == {"ipywidgets"}
+    seen = _first_cell_sees(env, lesson.parent, then_idle=preload.IDLE_SECONDS + 3)
+    assert set(seen) == {"matplotlib", "numpy", "ipywidgets"}
 
 
 @pytest.mark.parametrize("session", [None, "release/s01-what-is-dry-needling/s01-what-is-dry-needling.ipynb"],
@@ -126,8 +171,8 @@ def test_jsonschema_is_imported_and_every_table_checked_only_while_some_table_is
     monkeypatch.setattr(preload, "importlib", SimpleNamespace(import_module=imported.append))
     monkeypatch.setattr(loader, "check_all", lambda: checked.append("all") or [])
     monkeypatch.setattr(loader, "unchecked_tables", lambda: [])
-    preload._import_all(("ipywidgets", "jsonschema"))
+    preload._warm(("ipywidgets",))
     assert imported == ["ipywidgets"] and checked == []
     monkeypatch.setattr(loader, "unchecked_tables", lambda: ["myths"])
-    preload._import_all(("jsonschema",))
+    preload._warm(())
     assert imported == ["ipywidgets", "jsonschema"] and checked == ["all"]

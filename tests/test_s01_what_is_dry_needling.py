@@ -179,34 +179,6 @@ def test_figures_keep_their_words_as_text_and_carry_no_date():
     assert svg == figure_svg(plot_timeline()[0])  # the same figure gives the same picture
 
 
-def test_a_figure_with_a_key_is_drawn_once_and_reused(monkeypatch):
-    import matplotlib.pyplot as plt
-
-    import dncourse.figures as figures
-
-    drawn = []
-    real_svg = figures.figure_svg
-    monkeypatch.setattr(figures, "figure_svg", lambda fig: drawn.append(fig) or real_svg(fig))
-    monkeypatch.setattr(figures, "_RENDERED", figures._RENDERED.__class__())
-    first, _ = plot_timeline()
-    again, _ = plot_timeline()
-    data1, meta1 = figures.figure_output(first, alt="Timeline", key=("timeline", 1))
-    data2, meta2 = figures.figure_output(again, alt="Timeline", key=("timeline", 1))
-    assert drawn == [first] and data1 == data2 and meta1 == meta2
-    data2["text/plain"] = "changed by a caller"       # what the cache hands out is a copy
-    assert figures.figure_output(again, alt="Timeline", key=("timeline", 1))[0]["text/plain"] == "Timeline"
-    figures.figure_output(again, alt="Other words", key=("timeline", 1))   # other alt text: drawn again
-    figures.figure_output(again, alt="Timeline", key=("timeline", 2))      # other key: drawn again
-    figures.figure_output(again, alt="Timeline")                           # no key: always drawn
-    assert drawn == [first, again, again, again]
-    monkeypatch.setattr(figures, "figure_svg", lambda fig: "<svg/>")
-    for i in range(figures._RENDERED_MAX + 5):                             # the cache stays small
-        figures.figure_output(again, alt="Timeline", key=("fill", i))
-    assert len(figures._RENDERED) == figures._RENDERED_MAX
-    assert ("timeline", 1) not in {key for key, _alt in figures._RENDERED}  # the oldest went first
-    plt.close("all")
-
-
 def test_course_style_is_applied_only_when_asked():
     import matplotlib as mpl
 

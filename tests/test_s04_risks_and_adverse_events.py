@@ -455,7 +455,7 @@ def test_lesson_uses_only_existing_practice_checks_and_references():
     assert set(used) == {i for i in practice_ids if i.startswith("s04_")}, "every s04 check is used once"
     keys = json.loads(re.search(r"show_references\((\[.*?\])\)", text, re.S).group(1).replace("'", '"'))
     assert set(keys) <= reference_keys()
-    for name in ("AdverseEventExplorer()", "RuleOfThreeCalculator()", "show_figure(fig, alt="):
+    for name in ("AdverseEventExplorer()", "RuleOfThreeCalculator()", "show_study_comparison()"):
         assert name in text
     assert "What the figure shows:" in text and "## Key points" in text and "## Next: the quiz" in text
 
