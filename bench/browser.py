@@ -9,6 +9,9 @@ and wait until every code cell has run, the kernel is idle and every widget
 output is drawn as a widget.  The floor is the same for a notebook holding one
 ``pass`` cell.  Lesson and floor alternate; the ratio of the medians is
 reported.  A first, untimed opening warms up the server and the browser.
+As after ``make lab``'s set-up, the lessons' pictures have been drawn once
+(``dncourse/predraw.py``, into a cache folder of the benchmark's own), so a
+lesson shows kept pictures and needs no matplotlib to come alive.
 
     python -m bench.browser [--lessons 00-start-here,...] [--repeats 3] --json OUT
 """
@@ -16,6 +19,7 @@ reported.  A first, untimed opening warms up the server and the browser.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -83,6 +87,25 @@ def _open_and_render(jlab, browser, server, path: str) -> float:
                 server.request(f"/api/sessions/{session['id']}", method="DELETE")
 
 
+def _after_set_up(cache: Path, lessons: list[Path]) -> None:
+    """A cache folder of the benchmark's own, as ``make lab`` leaves it: the lessons' pictures drawn once."""
+    from dncourse.predraw import predraw
+
+    env = {"DNCOURSE_CACHE_DIR": str(cache), "MPLBACKEND": "Agg"}
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    try:
+        problems = predraw(lessons)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    if problems:
+        raise RuntimeError("drawing the lessons' pictures failed: " + "; ".join(problems))
+
+
 def bench_browser(names: list[str] | None, repeats: int) -> list[Row]:
     from playwright.sync_api import sync_playwright
 
@@ -91,7 +114,9 @@ def bench_browser(names: list[str] | None, repeats: int) -> list[Row]:
     if names:
         lessons = [p for p in lessons if p.stem in names or any(p.stem.startswith(n) for n in names)]
     work = Path(tempfile.mkdtemp(prefix="dncourse-bench-browser-"))
-    server = jlab.JupyterServer(root=jlab.make_course_root(work / "course"), workdir=work / "state")
+    _after_set_up(work / "cache", lessons)
+    server = jlab.JupyterServer(root=jlab.make_course_root(work / "course"), workdir=work / "state",
+                                extra_env={"DNCOURSE_CACHE_DIR": str(work / "cache")})
     empty = "notebooks/" + _empty_notebook(server.root / "notebooks")
     rows = []
     try:

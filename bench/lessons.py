@@ -9,7 +9,9 @@ does), alternately, and the ratio of the medians is reported.  What is left
 above 1 is the lesson's own work: reading data, drawing figures, building
 widgets.  The modules are those of the lesson's second run: the first run on
 a machine may also import jsonschema to check data files that later runs do
-not check again (``dncourse/validated.py``).
+not check again (``dncourse/validated.py``), and draws the figures whose
+pictures later runs show without matplotlib (``dncourse/pictures.py``).
+Notes and pictures are kept in a cache folder of the benchmark's own.
 
     python -m bench.lessons [--lessons 00-start-here,...] [--repeats 3] --json OUT
 """
@@ -99,6 +101,7 @@ def bench_lessons(names: list[str] | None, repeats: int) -> list[Row]:
     if not paths:
         raise SystemExit(f"no lesson matches {names}")
     work = Path(tempfile.mkdtemp(prefix="dncourse-bench-lessons-"))
+    os.environ["DNCOURSE_CACHE_DIR"] = str(work / "cache")   # notes and pictures of this run's own
     try:
         folder = work / "notebooks"
         shutil.copytree(ROOT / "notebooks", folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
@@ -111,9 +114,9 @@ def bench_lessons(names: list[str] | None, repeats: int) -> list[Row]:
             lesson = json.loads(path.read_text(encoding="utf-8"))
             probe = copy.deepcopy(lesson)
             probe["cells"].append(_code_cell(_DUMP))
-            # Twice: the first run (also a warm-up: files are in the page cache afterwards) may check data
-            # files against their schemas for the first time on this machine, which later runs skip
-            # (dncourse/validated.py); the floor imports what those later runs load.
+            # Twice: the first run (also a warm-up: files are in the page cache afterwards) checks data
+            # files against their schemas and draws the figures, which later runs skip (they show the
+            # kept pictures); the floor imports what those later runs load.
             _execute(probe, folder)
             _, node = _execute(probe, folder)
             modules = [m for m in _modules(node) if m not in baseline and not m.startswith("__")]
