@@ -36,7 +36,7 @@ from pathlib import Path
 
 from .cache_folder import cache_folder
 
-__all__ = ["FOLDER", "KEEP", "folder", "forget", "keep", "kept", "picture_key"]
+__all__ = ["FOLDER", "KEEP", "any_kept", "folder", "forget", "keep", "kept", "picture_key"]
 
 FOLDER = "pictures"
 KEEP = 400            # pictures kept on disk at most (a lesson opens with 1-3; widgets add what learners choose)
@@ -51,6 +51,16 @@ def folder() -> Path | None:
     """The folder the pictures are kept in, or None when keeping is turned off."""
     base = cache_folder()
     return base / FOLDER if base else None
+
+
+def any_kept() -> bool:
+    """Whether any picture is kept on this machine (False on a machine where no lesson has run yet)."""
+    where = folder()
+    try:
+        with os.scandir(where) as found:
+            return any(entry.name.endswith(".svg") for entry in found)
+    except (OSError, TypeError):
+        return False
 
 
 def _matplotlibrc_files() -> list[str]:

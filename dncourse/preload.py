@@ -16,7 +16,11 @@ in two steps:
    (:mod:`dncourse.pictures`), so the lesson comes alive without
    matplotlib; it is imported while the learner reads, so that the first
    change to a widget's chart does not wait for it.  A cell that starts
-   while this runs waits for it to finish.
+   while this runs waits for it to finish.  (A widget's own callback does
+   not start a cell; Python's import locks make it wait for a module that
+   is half imported.)  On a machine where no picture is kept yet (no lesson
+   has run there, or keeping is turned off) the lesson will draw its
+   figures, so these libraries are imported at once, in step 1.
 
 After that nothing of this module is left running.  Only lessons are warmed:
 notebooks whose code uses the course package beyond the quizzes' answer
@@ -191,5 +195,10 @@ def load_ipython_extension(ipython) -> None:
     if not session or type(ipython).__name__ != "ZMQInteractiveShell":
         return
     now, when_idle = modules_for(Path.cwd() / Path(session).name)
+    if when_idle:
+        from .pictures import any_kept
+
+        if not any_kept():   # nothing drawn on this machine yet: the lesson will draw, so import at once
+            now, when_idle = now + when_idle, ()
     if now:
         start(ipython, now, when_idle)

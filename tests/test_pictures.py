@@ -143,6 +143,17 @@ def test_the_folder_keeps_the_most_recently_used_pictures(kept, monkeypatch):
     assert not list(kept.glob(".picture-*")), "no half-written files are left"
 
 
+def test_any_kept_tells_a_machine_where_nothing_was_drawn_yet(kept, monkeypatch):
+    assert not pictures.any_kept()
+    kept.mkdir(parents=True)
+    (kept / ".picture-half.tmp").write_text("", encoding="utf-8")
+    assert not pictures.any_kept()
+    pictures.keep("key", "<?xml </svg>")
+    assert pictures.any_kept()
+    monkeypatch.setenv("DNCOURSE_CACHE_DIR", "")
+    assert not pictures.any_kept()
+
+
 def test_the_process_keeps_a_few_pictures_in_memory(kept, monkeypatch):
     monkeypatch.setenv("DNCOURSE_CACHE_DIR", "")
     for n in range(pictures._IN_MEMORY + 5):

@@ -134,13 +134,16 @@ def _first_cell_sees(env_extra: dict, cwd, then_idle: float = 0.0) -> list[str]:
 def test_a_kernel_jupyter_opens_for_a_lesson_has_its_widgets_at_once_and_matplotlib_when_idle(tmp_path):
     lesson = ROOT / "notebooks" / "02-benefits-and-evidence.ipynb"
     env = {"JPY_SESSION_NAME": f"notebooks/{lesson.name}", "DNCOURSE_CACHE_DIR": str(tmp_path)}
-    # The first lesson on a machine checks the data against the schemas (with jsonschema) ...
-    assert set(_first_cell_sees(env, lesson.parent)) == {"ipywidgets", "jsonschema"}
+    # The first lesson on a machine checks the data against the schemas (with jsonschema), and with no
+    # picture kept yet it will draw its figures, so matplotlib comes at once too ...
+    assert set(_first_cell_sees(env, lesson.parent)) == {"matplotlib", "numpy", "ipywidgets", "jsonschema"}
     notes = json.loads((tmp_path / "validated-data.json").read_text(encoding="utf-8"))["passed"]
     data_files = [p for p in (ROOT / "dncourse" / "data").rglob("*.*") if p.suffix in (".csv", ".json")
                   and not p.name.endswith(".schema.json")]
     assert len(notes) == len(data_files), "the first lesson kernel checks every data file"
-    # ... and the next one needs no jsonschema at all.  matplotlib comes once the kernel is idle.
+    # ... and once pictures are kept, a lesson needs no jsonschema, and matplotlib only once the kernel is idle.
+    (tmp_path / "pictures").mkdir()
+    (tmp_path / "pictures" / "kept.svg").write_text("<?xml</svg>", encoding="utf-8")
     assert set(_first_cell_sees(env, lesson.parent)) == {"ipywidgets"}
     seen = _first_cell_sees(env, lesson.parent, then_idle=preload.IDLE_SECONDS + 3)
     assert set(seen) == {"matplotlib", "numpy", "ipywidgets"}
