@@ -28,7 +28,7 @@ from .report import write_report
 SIZES = {
     "full": {"imports": ["--repeats", "15"], "startup": ["--repeats", "5"],
              "lessons": ["--repeats", "5"], "grading": ["--learners", "100"],
-             "parallel": ["--small", "10", "--large", "100"], "browser": ["--repeats", "5"]},
+             "parallel": ["--small", "10", "--large", "100"], "browser": ["--repeats", "9"]},
     "tiny": {"imports": ["--repeats", "3"], "startup": ["--repeats", "1"],
              "lessons": ["--repeats", "1", "--lessons", "00-start-here"], "grading": ["--learners", "3"],
              "parallel": ["--small", "2", "--large", "4"],
