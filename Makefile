@@ -84,10 +84,11 @@ venv: $(COURSE)
 # The learner's view: jupyter/learner holds the course's learner configuration
 # (the same files Binder's postBuild installs). Instructors run `jupyter lab`.
 # The lessons' figures, drawn once so every lesson opens with kept pictures (dncourse/predraw.py);
-# again after a change to the lessons or the course package. A failure only means that lesson
-# draws its figures when opened.
+# again after a change to the course package or its data (not after a learner saves a lesson:
+# a figure a changed lesson adds is drawn when it is first shown). A failure only means that
+# lesson draws its figures when opened.
 PICTURES := $(VENV)/.pictures-drawn
-$(PICTURES): $(COURSE) $(wildcard notebooks/*.ipynb dncourse/*.py dncourse/data/*)
+$(PICTURES): $(COURSE) $(wildcard dncourse/*.py dncourse/data/*)
 	@echo "Drawing the lessons' figures once (about 20 seconds)..."
 	@$(BIN)/python -m dncourse.predraw 2> >(grep -v 'running over TCP without encryption' >&2) || true
 	@touch $@
