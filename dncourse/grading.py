@@ -254,14 +254,28 @@ def _autograde_serially(api, quiz: str, learners: list[str], bar, warm: bool = T
     return outcomes
 
 
-def _autograde_one(api, quiz: str, learner: str) -> dict:
-    """nbgrader's autograde of one learner; an exception becomes a failed outcome."""
-    try:
-        outcome = api.autograde(quiz, learner)
-    except Exception as exc:  # nbgrader raised instead of reporting: keep going
-        outcome = {"success": False, "error": f"{exc.__class__.__name__}: {exc}"}
-    return {"success": bool(outcome.get("success")), "error": outcome.get("error") or "",
-            "log": outcome.get("log") or ""}
+# What jupyter_client says of a kernel that died before it answered at all, so before any of the
+# learner's code ran: most often another process took the TCP port it had been given (ports are
+# picked free, then bound by the kernel a moment later), which grading in parallel makes likelier.
+KERNEL_NEVER_STARTED = "Kernel died before replying to kernel_info"
+
+
+def _autograde_one(api, quiz: str, learner: str, attempts: int = 2) -> dict:
+    """nbgrader's autograde of one learner; an exception becomes a failed outcome.
+
+    A learner whose grading kernel died before it started is graded again
+    (up to ``attempts`` times in all), since none of their code had run.
+    """
+    for _attempt in range(attempts):
+        try:
+            outcome = api.autograde(quiz, learner)
+        except Exception as exc:  # nbgrader raised instead of reporting: keep going
+            outcome = {"success": False, "error": f"{exc.__class__.__name__}: {exc}"}
+        result = {"success": bool(outcome.get("success")), "error": outcome.get("error") or "",
+                  "log": outcome.get("log") or ""}
+        if result["success"] or KERNEL_NEVER_STARTED not in result["error"] + result["log"]:
+            break
+    return result
 
 
 # --- grading in worker processes -----------------------------------------------------------

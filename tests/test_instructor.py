@@ -293,3 +293,32 @@ def test_demo_cohort_then_records_through_the_command_line(tmp_path, capsys):
     assert len(rows) == 5
     assert [r["status"] for r in rows if r["learner"] == "learner005"][0].endswith("submitted late")
     assert len({r["score"] for r in rows}) > 1, "the cohort's answers are mixed"
+
+
+class _FlakyAPI:
+    """An nbgrader API whose autograde reports, in turn, each outcome it was given."""
+
+    def __init__(self, *outcomes):
+        self.outcomes, self.calls = list(outcomes), 0
+
+    def autograde(self, quiz, learner):
+        self.calls += 1
+        outcome = self.outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+
+def test_a_learner_whose_grading_kernel_never_started_is_graded_again():
+    from dncourse.grading import KERNEL_NEVER_STARTED, _autograde_one
+
+    never = {"success": False, "error": "", "log": f"[AutogradeApp | ERROR] RuntimeError: {KERNEL_NEVER_STARTED}"}
+    api = _FlakyAPI(never, {"success": True, "log": "graded"})
+    assert _autograde_one(api, "s01", "ada") == {"success": True, "error": "", "log": "graded"}
+    assert api.calls == 2
+    api = _FlakyAPI(RuntimeError(KERNEL_NEVER_STARTED), never)        # twice: reported as failed, not hidden
+    outcome = _autograde_one(api, "s01", "ada")
+    assert outcome["success"] is False and KERNEL_NEVER_STARTED in outcome["log"] and api.calls == 2
+    api = _FlakyAPI({"success": False, "error": "DeadKernelError: Kernel died", "log": ""})
+    outcome = _autograde_one(api, "s01", "ada")                        # died while running the learner's code
+    assert outcome == {"success": False, "error": "DeadKernelError: Kernel died", "log": ""} and api.calls == 1
