@@ -31,10 +31,9 @@ import hashlib
 import importlib.util
 import json
 import os
-import tempfile
 from pathlib import Path
 
-from .cache_folder import cache_folder
+from .cache_folder import cache_folder, write_in_cache
 
 __all__ = ["FOLDER", "KEEP", "any_kept", "folder", "forget", "keep", "kept", "picture_key"]
 
@@ -143,23 +142,9 @@ def keep(key: str, svg: str) -> None:
     where = folder()
     if where is None:
         return
-    tmp = None
-    try:
-        where.mkdir(parents=True, exist_ok=True)
-        handle, tmp = tempfile.mkstemp(dir=where, prefix=".picture-", suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(svg)
-        os.replace(tmp, where / f"{key}.svg")
-        tmp = None
+    if write_in_cache(where / f"{key}.svg", svg):
         _prune(where)
-    except OSError:
-        pass             # nowhere to keep it: the figure is simply drawn next time
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+    # else nowhere to keep it: the figure is simply drawn next time
 
 
 def _remember(key: str, svg: str) -> None:

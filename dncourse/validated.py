@@ -22,10 +22,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
-from .cache_folder import cache_folder
+from .cache_folder import cache_folder, write_in_cache
 
 __all__ = ["FILE_NAME", "cache_file", "forget", "note", "passed"]
 
@@ -97,23 +96,9 @@ def note(schema: bytes, data: bytes) -> None:
     path = cache_file()
     if path is None:
         return
-    tmp = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        merged = sorted(_read(path, _identity) | known)[-_KEEP:]  # other kernels may have noted files too
-        handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=".validated-", suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump({"identity": _identity, "passed": merged}, out)
-        os.replace(tmp, path)
-        tmp = None
-    except OSError:
-        pass  # nowhere to keep notes: the check simply runs next time
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+    merged = sorted(_read(path, _identity) | known)[-_KEEP:]  # other kernels may have noted files too
+    write_in_cache(path, json.dumps({"identity": _identity, "passed": merged}))
+    # (nowhere to keep notes: the check simply runs next time)
 
 
 def forget() -> None:

@@ -140,7 +140,7 @@ def test_the_folder_keeps_the_most_recently_used_pictures(kept, monkeypatch):
     assert pictures.kept("key0") == "<?xml 0</svg>"     # read: now the most recently used
     pictures.keep("key3", "<?xml 3</svg>")
     assert sorted(p.stem for p in kept.glob("*.svg")) == ["key0", "key2", "key3"]
-    assert not list(kept.glob(".picture-*")), "no half-written files are left"
+    assert not list(kept.glob("*.tmp")), "no half-written files are left"
 
 
 def test_any_kept_tells_a_machine_where_nothing_was_drawn_yet(kept, monkeypatch):
