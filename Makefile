@@ -35,11 +35,10 @@ $(BIN)/python:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq python3.11-venv && $(PYTHON) -m venv $(VENV); }
 
-$(COURSE): $(BIN)/python environment.yml pyproject.toml tools/pins.py jupyter/learner/ipython_kernel_config.json
+$(COURSE): $(BIN)/python environment.yml pyproject.toml tools/pins.py
 	$(BIN)/python tools/pins.py environment.yml > $(VENV)/course-requirements.txt
 	$(PIP) -r $(VENV)/course-requirements.txt
 	$(PIP) -e .
-	$(BIN)/python jupyter/install_learner_settings.py --prefix $(VENV) --only ipython_kernel_config.json
 	@touch $@
 
 # Debian packages listed in debian-packages.txt, installed with apt-get when missing
@@ -83,17 +82,7 @@ venv: $(COURSE)
 
 # The learner's view: jupyter/learner holds the course's learner configuration
 # (the same files Binder's postBuild installs). Instructors run `jupyter lab`.
-# The lessons' figures, drawn once so every lesson opens with kept pictures (dncourse/predraw.py);
-# again after a change to the course package or its data (not after a learner saves a lesson:
-# a figure a changed lesson adds is drawn when it is first shown). A failure only means that
-# lesson draws its figures when opened.
-PICTURES := $(VENV)/.pictures-drawn
-$(PICTURES): $(COURSE) $(wildcard dncourse/*.py dncourse/data/*)
-	@echo "Drawing the lessons' figures once (about 20 seconds)..."
-	@$(BIN)/python -m dncourse.predraw 2> >(grep -v 'running over TCP without encryption' >&2) || true
-	@touch $@
-
-lab: $(COURSE) $(PICTURES)
+lab: $(COURSE)
 	JUPYTER_CONFIG_PATH=$(CURDIR)/jupyter/learner $(BIN)/jupyter lab $(ROOT_FLAG) \
 	  --LabServerApp.app_settings_dir=$(CURDIR)/jupyter/learner/lab-settings notebooks/00-start-here.ipynb
 
@@ -106,13 +95,13 @@ bench: $(TESTS) system-deps browser-deps
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 release: $(COURSE)
-	$(BIN)/python -m dncourse.release $(QUIZ)
+	$(BIN)/python -m dncourse.instructor.release $(QUIZ)
 
 grade-demo: $(COURSE) system-deps
 	$(BIN)/dncourse --course build/demo-course grade-demo --learners 12
 
 learner-edition: $(COURSE)
-	$(BIN)/python -m dncourse.learner_edition build/learner-edition
+	$(BIN)/python -m dncourse.instructor.learner_edition build/learner-edition
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -69,7 +69,7 @@ c.FileNameCollectorPlugin.named_regexp = (
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import ClearHiddenTests, ClearMarkScheme, GetGrades  # noqa: E402
 
-from dncourse.feedback import RedactTestOutputs  # noqa: E402
+from dncourse.instructor.feedback import RedactTestOutputs  # noqa: E402
 
 c.GenerateFeedback.preprocessors = [
     GetGrades,

@@ -22,8 +22,8 @@ import time
 import traceback
 from pathlib import Path
 
-from .common import ROOT, Row, run_part
-from .report import write_report
+from dncourse.common import ROOT, Row, run_part
+from dncourse.report import write_report
 
 SIZES = {
     "full": {"imports": ["--repeats", "15"], "startup": ["--repeats", "5"],
@@ -54,7 +54,7 @@ def _missing(part: str) -> str | None:
             reason = "the PostgreSQL driver psycopg2 is missing (requirements-test.txt; `make test` installs it)"
         return reason
     if part == "browser":
-        from .browser import missing_reason
+        from dncourse.browser import missing_reason
 
         return missing_reason()
     return None

@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .common import lesson_part_main, ROOT, Row, median, ratio, tests_module
+from dncourse.common import lesson_part_main, ROOT, Row, median, ratio, tests_module
 
 TARGET = 1.3  # the target for the browser benchmark
 EMPTY = "bench-empty.ipynb"

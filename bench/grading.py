@@ -1,7 +1,7 @@
 """Grading: seconds per submission of ``dncourse grade`` against the floor of the same machinery.
 
 In one process: a demo course with N synthetic learners' submissions of one
-quiz is graded with :func:`dncourse.grading.grade_quiz` (what ``dncourse grade
+quiz is graded with :func:`dncourse.instructor.grading.grade_quiz` (what ``dncourse grade
 QUIZ`` runs), and N one-cell notebooks are executed by nbgrader's own
 ``Execute`` preprocessor with the same configuration and the same (sandboxed)
 grading kernel.  Half of the floor runs before the grading and half after, so
@@ -25,7 +25,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .common import ROOT, Row, Timer, ratio, save_rows
+from dncourse.common import ROOT, Row, Timer, ratio, save_rows
 
 TARGET = 1.25
 QUIZ = "s01-what-is-dry-needling"
@@ -33,8 +33,8 @@ QUIZ = "s01-what-is-dry-needling"
 
 def make_demo_course(folder: Path, quiz: str, learners: int, db_url: str | None = None) -> Path:
     """A course in ``folder`` with ``quiz`` registered and ``learners`` demo submissions."""
-    from dncourse.demo_cohort import make_demo_cohort
-    from dncourse.nbgrader_course import open_course
+    from dncourse.instructor.demo_cohort import make_demo_cohort
+    from dncourse.instructor.nbgrader_course import open_course
 
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy2(ROOT / "nbgrader_config.py", folder)
@@ -74,7 +74,7 @@ def floor_runs(root: Path, api, kernel: str | None, count: int, start: int = 0) 
 
 def timed_grade(root: Path, quiz: str, api, workers: int = 1, warm: bool = True) -> tuple[object, dict]:
     """``grade_quiz`` with its phases timed: (summary, {phase: seconds})."""
-    from dncourse import grading
+    from dncourse.instructor import grading
 
     phases = {}
     originals = {name: getattr(grading, name) for name in ("_reconcile", "_verify", "_autograde_in_workers")}
@@ -101,8 +101,8 @@ def timed_grade(root: Path, quiz: str, api, workers: int = 1, warm: bool = True)
 
 
 def bench_grading(learners: int, quiz: str) -> list[Row]:
-    from dncourse.nbgrader_course import open_course
-    from dncourse.sandbox import sandbox_kernel
+    from dncourse.instructor.nbgrader_course import open_course
+    from dncourse.instructor.integrity.sandbox import sandbox_kernel
 
     work = Path(tempfile.mkdtemp(prefix="dncourse-bench-grading-"))
     try:
@@ -148,7 +148,7 @@ def main(argv=None) -> int:
     parser.add_argument("--quiz", default=QUIZ)
     parser.add_argument("--json", type=Path, required=True)
     args = parser.parse_args(argv)
-    from dncourse.nbgrader_course import ensure_tools_on_path
+    from dncourse.instructor.nbgrader_course import ensure_tools_on_path
 
     ensure_tools_on_path()
     rows = bench_grading(max(2, args.learners), args.quiz)

@@ -20,14 +20,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .common import PYTHON, ROOT, Row, Timer, median, ratio, save_rows, tool_env
+from dncourse.common import PYTHON, ROOT, Row, Timer, median, ratio, save_rows, tool_env
 
 HEAVY = ("matplotlib", "ipywidgets", "IPython", "nbgrader", "nbconvert", "nbformat", "jsonschema", "numpy",
          "PIL", "traitlets", "sqlalchemy", "tqdm", "jupyter_client", "zmq", "tornado")
 # What each import must stay within, as a multiple of the interpreter's own start.  Only the package
 # itself has a target; the others are reported (their point is that they pull in no heavy library:
 # every quiz kernel imports dncourse.answers; the command line goes on to import nbgrader anyway).
-TARGETS = {"dncourse": 1.25, "dncourse.answers": None, "dncourse.cli": None}
+TARGETS = {"dncourse": 1.25, "dncourse.answers": None, "dncourse.instructor.cli": None}
 _LIST = "import sys, json; {stmt}; print(json.dumps(sorted(sys.modules)))"
 
 

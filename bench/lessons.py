@@ -24,7 +24,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .common import lesson_part_main, ROOT, Row, Timer, median, ratio, tests_module
+from dncourse.common import lesson_part_main, ROOT, Row, Timer, median, ratio, tests_module
 
 TARGET = 1.5
 # The modules loaded in the kernel; a stand-in put there by dncourse.fastimport is marked with a "~".

@@ -21,13 +21,13 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .common import Row, save_rows
-from .grading import QUIZ, make_demo_course, timed_grade
+from dncourse.common import Row, save_rows
+from dncourse.instructor.grading import QUIZ, make_demo_course, timed_grade
 
 
 def _grade(work: Path, name: str, learners: int, workers: int, db_url: str | None) -> dict:
-    from dncourse.gradebook import quiz_scores
-    from dncourse.nbgrader_course import open_course
+    from dncourse.instructor.gradebook import quiz_scores
+    from dncourse.instructor.nbgrader_course import open_course
 
     root = make_demo_course(work / name, QUIZ, learners, db_url)
     api = open_course(root)
@@ -93,7 +93,7 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--json", type=Path, required=True)
     args = parser.parse_args(argv)
-    from dncourse.nbgrader_course import ensure_tools_on_path
+    from dncourse.instructor.nbgrader_course import ensure_tools_on_path
 
     ensure_tools_on_path()
     if args.large <= args.small:

@@ -20,31 +20,31 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .common import PYTHON, ROOT, Row, Timer, median, ratio, save_rows, tool_env
-from .grading import QUIZ, make_demo_course
+from dncourse.common import PYTHON, ROOT, Row, Timer, median, ratio, save_rows, tool_env
+from dncourse.instructor.grading import QUIZ, make_demo_course
 
 TARGET = 1.25
-# What `dncourse grade` does before the first learner, phase by phase (see dncourse/cli.py and grading.py).
+# What `dncourse grade` does before the first learner, phase by phase (see dncourse/instructor/cli.py and grading.py).
 _PHASES = r"""
 import json, sys, time
 marks = [("start", time.perf_counter())]
 def mark(name): marks.append((name, time.perf_counter()))
 root, quiz, defer = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
-import dncourse.cli
+import dncourse.instructor.cli
 if defer:
     from dncourse.fastimport import defer_iri_grammar
     defer_iri_grammar()
-mark("import dncourse.cli")
+mark("import dncourse.instructor.cli")
 import nbgrader.apps
 mark("import nbgrader")
-from dncourse.nbgrader_course import open_course
+from dncourse.instructor.nbgrader_course import open_course
 api = open_course(root)
 mark("course configuration and nbgrader API")
-from dncourse.grading import _check_gradebook, submitted_learners, expected_notebooks
+from dncourse.instructor.grading import _check_gradebook, submitted_learners, expected_notebooks
 _check_gradebook(__import__("pathlib").Path(root), quiz, api.coursedir.db_url, 1)
 submitted_learners(root, quiz); expected_notebooks(root, quiz)
 mark("gradebook check")
-from dncourse.sandbox import sandbox_kernel
+from dncourse.instructor.integrity.sandbox import sandbox_kernel
 sandbox_kernel(root)
 mark("grading sandbox")
 import tqdm
@@ -97,7 +97,7 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--json", type=Path, required=True)
     args = parser.parse_args(argv)
-    from dncourse.nbgrader_course import ensure_tools_on_path
+    from dncourse.instructor.nbgrader_course import ensure_tools_on_path
 
     ensure_tools_on_path()
     rows = bench_startup(max(1, args.repeats))

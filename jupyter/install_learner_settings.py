@@ -19,14 +19,9 @@ environment, merging them with whatever is already there:
 * ``lab-settings/overrides.json`` -> ``PREFIX/share/jupyter/lab/settings/overrides.json``:
   the course's JupyterLab settings (no news pop-up; no delete button in the
   cell toolbar; no shortcuts that delete, cut, merge, split, paste or change
-  the type of a cell);
-* ``ipython_kernel_config.json`` -> ``PREFIX/etc/ipython/ipython_kernel_config.json``:
-  kernels load ``dncourse.preload``, which, in a kernel Jupyter Server opened
-  for a notebook, imports the lessons' heavy libraries while the page loads
-  (grading and test kernels are left alone).
+  the type of a cell).
 
-``--only NAME`` installs one of these files (``make`` installs the kernel
-configuration into ``.venv`` this way; ``make lab`` reads the others in place).
+``--only NAME`` installs one of these files.  ``make lab`` reads them in place.
 
 Standard library only.
 """
@@ -46,7 +41,6 @@ FILES = {
     "labconfig/page_config.json": "etc/jupyter/labconfig/page_config.json",
     "jupyter_server_config.json": "etc/jupyter/jupyter_server_config.json",
     "lab-settings/overrides.json": "share/jupyter/lab/settings/overrides.json",
-    "ipython_kernel_config.json": "etc/ipython/ipython_kernel_config.json",
 }
 
 

@@ -18,7 +18,7 @@ import sys
 
 import pytest
 
-from conftest import IN_CI, ROOT
+from tests.support.course import IN_CI, ROOT
 
 sys.path.insert(0, str(ROOT))
 from bench.report import write_report  # noqa: E402

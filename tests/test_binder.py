@@ -28,14 +28,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, release_quiz_paths
+from tests.support.course import ROOT, release_quiz_paths
 
 sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "jupyter"))
 from install_learner_settings import install, merge  # noqa: E402
 from pins import read_python  # noqa: E402
 
-from browser.jlab import JupyterServer  # noqa: E402
+from tests.support.jlab import JupyterServer  # noqa: E402
 
 BIN = Path(sys.executable).parent
 LEARNER = ROOT / "jupyter" / "learner"

@@ -5,7 +5,7 @@ from importlib.metadata import version
 
 import pytest
 
-from conftest import ROOT
+from tests.support.course import ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
 from pins import read_pins, read_python  # noqa: E402

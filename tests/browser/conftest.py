@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import IN_CI
+from tests.support.course import IN_CI
 
-from . import jlab
+from tests.support import jlab
 
 
 def _missing_or_skip(problem: str) -> None:

@@ -8,7 +8,7 @@
   delete button, nbgrader's authoring tools are gone, Validate is there, and
   no news pop-up appears.
 * Figures: the alt text stored with each figure reaches the browser (as the alt
-  attribute of the HTML <img> that dncourse.figures also gives, since JupyterLab ignores image metadata).
+  attribute of the HTML <img> that dncourse.ui.figures also gives, since JupyterLab ignores image metadata).
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ import re
 
 import pytest
 
-from conftest import ROOT, lesson_paths, read_nb, cell_text, release_quiz_paths
+from tests.support.course import ROOT, lesson_paths, read_nb, cell_text, release_quiz_paths
 
-from . import jlab
-from .allowlists import label_problems
+from tests.support import jlab
+from tests.support.allowlists import label_problems
 
 START = "notebooks/00-start-here.ipynb"
 

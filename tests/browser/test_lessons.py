@@ -16,10 +16,10 @@ import json
 
 import pytest
 
-from conftest import ROOT, lesson_paths
+from tests.support.course import ROOT, lesson_paths
 
-from . import jlab
-from .allowlists import label_problems, unexplained
+from tests.support import jlab
+from tests.support.allowlists import label_problems, unexplained
 
 LESSONS = [str(p.relative_to(ROOT)) for p in lesson_paths()]
 

@@ -1,0 +1,1 @@
+"""The course content: the one data loader, references and the course map."""

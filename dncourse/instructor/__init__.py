@@ -1,0 +1,1 @@
+"""Instructor tools on top of nbgrader: grading, reports, records, release."""

@@ -1,0 +1,1 @@
+"""Grading integrity: verified scores, the tampering scan and the grading sandbox."""

@@ -1,0 +1,1 @@
+"""Each section's own widgets and plots, one package per section."""

@@ -1,0 +1,1 @@
+"""Section 1: what dry needling is, and is not."""

@@ -1,0 +1,1 @@
+"""Section 2: the benefits and the evidence behind them."""

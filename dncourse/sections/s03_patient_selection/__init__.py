@@ -1,0 +1,1 @@
+"""Section 3: who should, and who should not, be needled."""

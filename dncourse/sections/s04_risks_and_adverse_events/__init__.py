@@ -1,0 +1,1 @@
+"""Section 4: risks and adverse events, in numbers."""

@@ -1,0 +1,1 @@
+"""What every lesson shares: figures, the widget kit and practice checks."""

@@ -1,0 +1,170 @@
+"""Grading integrity: an adversarial corpus for every quiz, the sandbox, and the learner edition."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from traitlets.config import Config
+
+from tests.support.course import IN_CI, ROOT, make_course
+from tests.support.attack_corpus import build_corpus
+from dncourse.instructor.grading import grade_quiz
+from dncourse.instructor.integrity.verify import scan_cell
+from dncourse.instructor.nbgrader_course import open_course
+from dncourse.instructor.quizspec import read_questions
+from dncourse.instructor.records import verified_results
+from dncourse.instructor.release import quiz_ids
+from dncourse.instructor.integrity.sandbox import sandbox_available
+
+QUIZZES = quiz_ids(ROOT)
+
+
+@pytest.fixture(scope="module")
+def attacked(tmp_path_factory):
+    """Every attack against every quiz, graded in one course."""
+    course = make_course(tmp_path_factory.mktemp("attacked"))
+    api = open_course(course)
+    api.update_config(Config({"Execute": {"timeout": 5}}))  # the endless loop is stopped after 5 s
+    corpora, summaries = {}, {}
+    for quiz in QUIZZES:
+        assert api.generate_assignment(quiz)["success"]
+        corpora[quiz] = build_corpus(course, quiz)
+        for learner, (nb, when, _attack) in corpora[quiz].items():
+            folder = course / "submitted" / learner / quiz
+            folder.mkdir(parents=True)
+            if nb is not None:
+                name = next((course / "release" / quiz).glob("*.ipynb")).name
+                (folder / name).write_text(json.dumps(nb), encoding="utf-8")
+            (folder / "timestamp.txt").write_text(when)
+        summaries[quiz] = grade_quiz(course, quiz, progress=False, api=api)
+    return course, corpora, summaries
+
+
+def _flagged(summary, learner):
+    return [str(p) for p in summary.problems if p.learner == learner]
+
+
+@pytest.mark.parametrize("quiz", QUIZZES)
+def test_grading_completes_and_no_forged_credit_goes_unflagged(attacked, quiz):
+    course, corpora, summaries = attacked
+    summary = summaries[quiz]
+    total = sum(q.points for q in read_questions(next((course / "source" / quiz).glob("*.ipynb"))))
+    for learner, (_nb, _when, attack) in corpora[quiz].items():
+        honest = total if attack.honest else 0.0
+        assert learner in summary.graded or _flagged(summary, learner), f"{learner} vanished from grading"
+        assert summary.verified.get(learner, 0.0) == pytest.approx(honest), f"{learner}: verified score"
+        credit = summary.scores.get(learner, (0.0, 0.0))[0]
+        integrity = [p for p in _flagged(summary, learner) if "INTEGRITY" in p or "STALE" in p or "failed" in p]
+        if credit > honest + 1e-9:
+            assert integrity, f"{learner} got {credit} from nbgrader for answers worth {honest}, unflagged"
+        if attack.must_flag:
+            assert _flagged(summary, learner), f"{attack.name} was not flagged"
+
+
+def test_the_attacks_do_fool_nbgrader_alone(attacked):
+    """Proof that the threat is real: without the verification these would get full marks."""
+    course, corpora, summaries = attacked
+    quiz = QUIZZES[0]
+    forged = {name for name in ("atk_input_transformer", "atk_ast_transformer", "atk_shadow_mark_answer",
+                                "atk_custom_exception_handler", "atk_monkeypatch_module")
+              if summaries[quiz].scores.get(name, (0, 0))[0] > 0}
+    assert len(forged) >= 3, f"only {forged} fooled nbgrader"
+
+
+def test_training_records_use_the_verified_score(attacked):
+    course, corpora, _ = attacked
+    rows = {(r.learner, r.quiz): r for r in verified_results(course)}
+    for quiz in QUIZZES:
+        for learner, (_nb, _when, attack) in corpora[quiz].items():
+            row = rows.get((learner, quiz))
+            if row is None:
+                continue  # the submission could not be graded at all: no record
+            if not attack.honest:
+                assert row.score == 0, f"{learner}, {quiz}: record gives {row.score}"
+            if attack.must_flag:
+                assert row.integrity_flags > 0
+
+
+def test_integrity_report_lists_the_flags(attacked):
+    course, _, _ = attacked
+    text = (course / "reports" / QUIZZES[0] / "integrity.csv").read_text()
+    for name in ("atk_input_transformer", "atk_deleted_answer_cell", "atk_changed_cell_type"):
+        assert name in text
+
+
+def test_sandbox_protects_the_course_where_this_test_runs(attacked):
+    course, _, summaries = attacked
+    protected = sandbox_available()
+    if IN_CI:
+        assert protected, "CI installs bubblewrap (debian-packages.txt); the sandbox must work there"
+    gradebook_intact = b"tampered" not in (course / "gradebook.db").read_bytes()
+    source_intact = "tampered" not in (course / "source" / "header.ipynb").read_text()
+    if protected:
+        assert "bubblewrap sandbox" in summaries[QUIZZES[0]].protection
+        assert gradebook_intact and source_intact, "learner code changed the course despite the sandbox"
+    else:
+        assert summaries[QUIZZES[0]].protection.startswith("none"), "an unprotected run must say so"
+
+
+@pytest.mark.parametrize("code, expected", [
+    ("answer_1_1 = 'A'", []),
+    ("get_ipython().input_transformers_cleanup.append(f)", "input transformer"),
+    ("import sys\nsys.modules['x'] = 1", "sys.modules"),
+    ("class A:\n    def __eq__(self, o): return True", "__eq__"),
+    ("open('/etc/passwd')", "outside its folder"),
+    ("import os\nos._exit(0)", "kills the process"),
+    ("%load_ext x", "magic"),
+    ("x = (", "not valid Python"),
+])
+def test_scan_finds_tampering_patterns(code, expected):
+    found = scan_cell(code)
+    if expected == []:
+        assert found == []
+    else:
+        assert any(expected in f for f in found), found
+
+
+# --- the learner edition ------------------------------------------------------------------
+
+def test_learner_edition_holds_no_secret(tmp_path):
+    import sys as _sys
+
+    _sys.path.insert(0, str(ROOT / "tests"))
+    from test_quizzes import _plant_canaries
+
+    from dncourse.instructor.learner_edition import NEVER, build_learner_edition
+    from dncourse.instructor.release import generate_release
+
+    course = make_course(tmp_path / "course")
+    for folder in ("notebooks", "jupyter", "tools"):
+        if (ROOT / folder).exists():
+            import shutil
+
+            shutil.copytree(ROOT / folder, course / folder)
+    for name in ("environment.yml", "postBuild", "pyproject.toml"):
+        (course / name).write_bytes((ROOT / name).read_bytes())
+    planted = []
+    for path in sorted((course / "source").glob("s*/*.ipynb")):
+        planted += _plant_canaries(path)
+    assert len(planted) >= 3 * len(QUIZZES)
+    generate_release(course, course / "release")
+    (course / "gradebook.db").write_text("grades")
+    out = build_learner_edition(tmp_path / "edition", root=course)
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert (out / "notebooks" / "00-start-here.ipynb").exists() and (out / "dncourse" / "answers.py").exists()
+    assert sorted(p.name for p in (out / "release").iterdir()) == QUIZZES
+    assert not [p for p in out.rglob("*") if p.name in NEVER]
+    leaked = [(str(p.relative_to(out)), c) for p in files for c in planted if c.encode() in p.read_bytes()]
+    assert leaked == [], f"secrets in the learner edition: {leaked[:5]}"
+    for quiz in QUIZZES:  # and the answer keys of the real quizzes are nowhere either
+        for q in read_questions(next((ROOT / "source" / quiz).glob("*.ipynb"))):
+            marker = f'mark_answer("{q.number}"'
+            assert not [p for p in files if marker.encode() in p.read_bytes()]
+
+
+def test_learner_edition_refuses_to_overwrite_the_course(tmp_path):
+    from dncourse.instructor.learner_edition import build_learner_edition
+
+    with pytest.raises(ValueError):
+        build_learner_edition(ROOT)

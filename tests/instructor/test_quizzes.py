@@ -1,0 +1,240 @@
+"""The quiz pipeline end to end: release, secrets, validate, autograde and feedback.
+
+Everything runs in temporary nbgrader courses made from a copy of ``source/``,
+through nbgrader's Python API in this process.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.support.course import ROOT, cell_text, make_course, read_nb, release_quiz_paths
+from dncourse.instructor.feedback import NEUTRAL_MESSAGE
+from dncourse.instructor.nbgrader_course import load_config, open_course
+from dncourse.instructor.quizspec import near_miss_markers, nbgrader_meta, read_questions
+from dncourse.instructor.release import generate_release, quiz_ids
+
+QUIZZES = quiz_ids(ROOT)
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_every_quiz_has_a_release_and_nothing_else_is_there():
+    assert QUIZZES, "no quizzes in source/"
+    assert sorted(p.name for p in (ROOT / "release").iterdir()) == QUIZZES
+
+
+def test_release_is_exactly_what_nbgrader_generates_from_source():
+    made = generate_release(ROOT)
+    committed, fresh = _tree(ROOT / "release"), _tree(made)
+    assert sorted(committed) == sorted(fresh), "release/ has different files; run `make release`"
+    stale = [name for name in fresh if committed[name] != fresh[name]]
+    assert stale == [], f"release/ is out of date for {stale}; run `make release`"
+    shutil.rmtree(made.parent)
+
+
+# --- secrets never reach learners ----------------------------------------------------------
+
+REGIONS = [
+    (re.compile(r"^(\s*)### BEGIN SOLUTION$"), "# {canary}"),
+    (re.compile(r"^(\s*)=== BEGIN SOLUTION ===$"), "{canary}"),
+    (re.compile(r"^(\s*)### BEGIN HIDDEN TESTS$"), "# {canary}"),
+    (re.compile(r"^(\s*)### BEGIN MARK SCHEME$"), "{canary}"),
+]
+
+
+def _plant_canaries(nb_path: Path) -> list[str]:
+    """Put a unique canary line just inside every secret region of a notebook."""
+    nb = json.loads(nb_path.read_text(encoding="utf-8"))
+    planted = []
+    for cell in nb["cells"]:
+        lines = cell_text(cell).split("\n")
+        out = []
+        for line in lines:
+            out.append(line)
+            for pattern, template in REGIONS:
+                match = pattern.match(line)
+                if match:
+                    canary = f"CANARY{uuid.uuid4().hex}"
+                    out.append(match.group(1) + template.format(canary=canary))
+                    planted.append(canary)
+        cell["source"] = "\n".join(out)
+    nb_path.write_text(json.dumps(nb), encoding="utf-8")
+    return planted
+
+
+def test_no_solution_hidden_test_or_mark_scheme_reaches_release(tmp_path):
+    course = make_course(tmp_path)
+    planted = []
+    for path in sorted((course / "source").glob("s*/*.ipynb")):
+        planted += _plant_canaries(path)
+    kinds_found = {len(planted) > 0}
+    assert kinds_found == {True} and len(planted) >= 3 * len(QUIZZES), "canaries were not planted"
+    made = generate_release(course)
+    leaked = [(name, c) for name, data in _tree(made).items() for c in planted if c.encode() in data]
+    assert leaked == [], f"secrets reached release/: {leaked[:5]}"
+    shutil.rmtree(made.parent)
+
+
+def test_canary_check_would_catch_a_misspelt_marker(tmp_path):
+    """A misspelt hidden-test marker is released by nbgrader; the near-miss check flags it."""
+    text = '"""Checks."""\ncheck()\n### BEGIN HIDDEN TEST\nmark(key="B")\n### END HIDDEN TEST'
+    assert near_miss_markers(text) == ["### BEGIN HIDDEN TEST", "### END HIDDEN TEST"]
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "source").glob("**/*.ipynb")), ids=lambda p: p.name)
+def test_source_has_no_near_miss_markers(path):
+    bad = [line for cell in read_nb(path)["cells"] for line in near_miss_markers(cell_text(cell))]
+    assert bad == [], f"misspelt nbgrader markers would be released silently: {bad}"
+
+
+@pytest.mark.parametrize("path", release_quiz_paths(), ids=lambda p: p.parent.name)
+def test_release_holds_no_answer_key_and_no_markers(path):
+    text = path.read_text(encoding="utf-8")
+    for secret in ("mark_answer(\"", "key=", "BEGIN SOLUTION", "HIDDEN TESTS", "MARK SCHEME"):
+        assert secret not in text, secret
+
+
+# --- nbgrader validate --------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def validator():
+    from nbgrader.validator import Validator
+
+    def make(invert=False):
+        config = load_config(ROOT)
+        config.Validator.invert = invert
+        return Validator(config=config)
+    return make
+
+
+@pytest.mark.parametrize("quiz", QUIZZES)
+def test_validate_passes_on_source_and_every_test_fails_on_untouched_release(quiz, validator):
+    source = next((ROOT / "source" / quiz).glob("*.ipynb"))
+    release = ROOT / "release" / quiz / source.name
+    assert validator().validate(str(source)) == {}, "a test fails on the instructor's own answers"
+    questions = read_questions(source)
+    inverted = validator(invert=True).validate(str(release))
+    assert "passed" not in inverted, f"tests pass on the untouched release: {inverted.get('passed')}"
+    failed = validator().validate(str(release)).get("failed", [])
+    graded_cells = [c for c in read_nb(release)["cells"] if nbgrader_meta(c).get("grade")]
+    assert len(failed) == len(graded_cells), "every question fails before it is answered"
+    code_failures = [f for f in failed if "check_answer" in f["source"]]
+    assert len(code_failures) == len(questions)
+    assert all("not answered yet" in f["raw_error"] for f in code_failures)
+
+
+# --- autograde round trip ------------------------------------------------------------------
+
+BAD_FORMS = {"choice": "E", "multi": "", "truefalse": None, "number": "abc", "order": ["A"]}
+
+
+from tests.support.attack_corpus import wrong_answer as _wrong_answer  # noqa: E402
+
+
+def _submission(release_nb: dict, questions, answers: dict) -> dict:
+    nb = json.loads(json.dumps(release_nb))
+    by_id = {q.answer_grade_id: q for q in questions}
+    for cell in nb["cells"]:
+        q = by_id.get(nbgrader_meta(cell).get("grade_id"))
+        if q is not None and q.number in answers:
+            cell["source"] = f"{q.variable} = {answers[q.number]!r}\n"
+    return nb
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """Autograde five learners on every quiz; return the course folder and the gradebook scores."""
+    from nbgrader.api import Gradebook
+
+    course = make_course(tmp_path_factory.mktemp("course"))
+    api = open_course(course)
+    expected = {}
+    for quiz in QUIZZES:
+        assert api.generate_assignment(quiz)["success"]
+        release_path = next((course / "release" / quiz).glob("*.ipynb"))
+        release_nb = json.loads(release_path.read_text(encoding="utf-8"))
+        questions = read_questions(next((course / "source" / quiz).glob("*.ipynb")))
+        total = sum(q.points for q in questions)
+        first = questions[0]
+        right = {q.number: q.normalised_key() for q in questions}
+        cases = {
+            "perfect": (_submission(release_nb, questions, right), total),
+            "untouched": (release_nb, 0),
+            "one_wrong": (_submission(release_nb, questions, {**right, first.number: _wrong_answer(first)}),
+                          total - first.points),
+            "all_wrong": (_submission(release_nb, questions, {q.number: _wrong_answer(q) for q in questions}), 0),
+            "malformed": (_submission(release_nb, questions,
+                                      {q.number: (["A"] if q.kind == "choice" and q is first else BAD_FORMS[q.kind])
+                                       for q in questions}), 0),
+            "source_as_is": (read_nb(next((course / "source" / quiz).glob("*.ipynb"))), total),
+        }
+        for student, (nb, score) in cases.items():
+            folder = course / "submitted" / student / quiz
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / release_path.name).write_text(json.dumps(nb), encoding="utf-8")
+            (folder / "timestamp.txt").write_text("2026-11-29 10:00:00.000000 UTC")
+            expected[(quiz, student)] = score
+    results = {}
+    for (quiz, student) in expected:
+        outcome = api.autograde(quiz, student)
+        assert outcome["success"], outcome.get("error") or outcome.get("log")
+    with Gradebook(api.coursedir.db_url) as gb:
+        for (quiz, student) in expected:
+            submission = gb.find_submission(quiz, student)
+            results[(quiz, student)] = (submission.code_score,
+                                        {g.name: g.score for nb in submission.notebooks for g in nb.grades})
+    return {"course": course, "api": api, "expected": expected, "results": results}
+
+
+def test_autograde_scores_match_the_answers_given(graded):
+    wrong = {k: (graded["results"][k][0], v) for k, v in graded["expected"].items()
+             if graded["results"][k][0] != v}
+    assert wrong == {}, "autograded code scores differ from the expected ones (got, expected)"
+
+
+def test_one_wrong_answer_loses_exactly_that_question(graded):
+    for quiz in QUIZZES:
+        questions = read_questions(next((graded["course"] / "source" / quiz).glob("*.ipynb")))
+        grades = graded["results"][(quiz, "one_wrong")][1]
+        assert grades[questions[0].grade_id] == 0
+        assert all(grades[q.grade_id] == q.points for q in questions[1:])
+
+
+def test_badly_formed_answers_score_zero_on_every_question(graded):
+    for quiz in QUIZZES:
+        grades = graded["results"][(quiz, "malformed")][1]
+        for q in read_questions(next((graded["course"] / "source" / quiz).glob("*.ipynb"))):
+            assert grades[q.grade_id] == 0
+
+
+def test_feedback_holds_no_hidden_tests_mark_schemes_or_answers(graded):
+    api, course = graded["api"], graded["course"]
+    for quiz in QUIZZES:
+        for student in ("all_wrong", "one_wrong"):
+            assert api.generate_feedback(quiz, student)["success"]
+        source = read_nb(next((course / "source" / quiz).glob("*.ipynb")))
+        secrets = []
+        for cell in source["cells"]:
+            text = cell_text(cell)
+            for begin, end in (("=== BEGIN SOLUTION ===", "=== END SOLUTION ==="),
+                               ("### BEGIN MARK SCHEME", "### END MARK SCHEME")):
+                if begin in text:
+                    inner = text.split(begin)[1].split(end)[0]
+                    secrets += [line.strip() for line in inner.splitlines() if len(line.strip()) > 30]
+        for html_path in (course / "feedback" / "all_wrong" / quiz).glob("*.html"):
+            html = re.sub(r"<[^>]+>", "", html_path.read_text(encoding="utf-8"))  # text as shown
+            for leak in ("mark_answer(", "key=", "HIDDEN TESTS", "MARK SCHEME", "Traceback (most recent",
+                         "WrongAnswer", "----&gt;"):
+                assert leak not in html, f"{quiz} feedback shows {leak!r}"
+            for secret in secrets:
+                assert secret[:60] not in html, f"{quiz} feedback shows a model answer or mark scheme line"
+            assert NEUTRAL_MESSAGE in html, "failed questions carry the neutral message"
