@@ -89,8 +89,9 @@ lab: $(COURSE)
 test: $(TESTS) system-deps browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Benchmarks (bench/): lessons, grading, start-up, parallel grading with a throw-away
-# PostgreSQL server, the browser; about half an hour at full size. Never fails on slowness.
+# Benchmarks (bench/): lessons headless and in the browser, grading, start-up, each beside its
+# floor; reports only, never fails on slowness. `python -m bench.stress` runs every lesson
+# headless ten times on a busy machine and reports the slowest run.
 bench: $(TESTS) system-deps browser-deps
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
