@@ -5,7 +5,6 @@ starting nbgrader costs seconds.  Bad input gets a one-line message and exit
 status 2; a run that needs the instructor's attention exits with status 1.
 
     dncourse grade QUIZ          autograde every submission, then reconcile
-                                 (--workers N: N processes at once, PostgreSQL gradebook)
     dncourse report QUIZ         item analysis (CSV and HTML with charts)
     dncourse records             training records (CSV and a page per learner)
     dncourse demo-cohort N       N synthetic learners' submissions of every quiz
@@ -32,9 +31,6 @@ def _parser() -> argparse.ArgumentParser:
     grade = sub.add_parser("grade", help="autograde every submission of a quiz, then reconcile")
     grade.add_argument("quiz")
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")
-    grade.add_argument("--workers", type=int, default=1, metavar="N",
-                       help="grade N learners at once, each in its own process (needs a PostgreSQL "
-                            "gradebook: c.CourseDirectory.db_url; see docs/instructor.md); default 1")
     report = sub.add_parser("report", help="item analysis of a quiz")
     report.add_argument("quiz")
     sub.add_parser("records", help="training records for the whole cohort")
@@ -52,10 +48,10 @@ def reports_dir(root: Path) -> Path:
     return Path(root) / "reports"
 
 
-def cmd_grade(root: Path, quiz: str, progress: bool = True, api=None, workers: int = 1) -> int:
+def cmd_grade(root: Path, quiz: str, progress: bool = True, api=None) -> int:
     from dncourse.instructor.grading import grade_quiz
 
-    summary = grade_quiz(root, quiz, progress=progress, api=api, workers=workers)
+    summary = grade_quiz(root, quiz, progress=progress, api=api)
     print(summary.report())
     return EXIT_OK if summary.ok else EXIT_ATTENTION
 
@@ -154,14 +150,11 @@ def cmd_grade_demo(root: Path, learners: int, progress: bool) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``dncourse`` command."""
-    from dncourse.fastimport import defer_iri_grammar
-
-    defer_iri_grammar()   # 2.5 s less to start nbgrader (see dncourse/fastimport.py)
     args = _parser().parse_args(argv)
     root = args.course
     try:
         if args.command == "grade":
-            return cmd_grade(root, args.quiz, progress=not args.no_progress, workers=args.workers)
+            return cmd_grade(root, args.quiz, progress=not args.no_progress)
         if args.command == "report":
             return cmd_report(root, args.quiz)
         if args.command == "records":

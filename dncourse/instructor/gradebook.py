@@ -27,7 +27,7 @@ class QuizResult:
 
 def gradebook_url(root: Path) -> str:
     """The gradebook's SQLAlchemy address: ``c.CourseDirectory.db_url`` in the course's
-    ``nbgrader_config.py`` when it sets one (a PostgreSQL gradebook), else ``gradebook.db`` in ``root``."""
+    ``nbgrader_config.py`` when it sets one (a server database such as PostgreSQL), else ``gradebook.db`` in ``root``."""
     from dncourse.instructor.nbgrader_course import load_config
 
     root = Path(root).resolve()

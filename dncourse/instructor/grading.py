@@ -7,12 +7,9 @@ gradebook or the ``autograded/`` folder is left over from an earlier run.  One
 failing submission never stops the others; everything that needs the
 instructor's attention is collected in :class:`GradeSummary.problems`.
 
-By default every learner is graded in this process, one after the other.
-With ``workers=N`` (``dncourse grade QUIZ --workers N``) learners are graded
-by N worker processes at once; that needs a gradebook several processes can
-write, a PostgreSQL database set with ``c.CourseDirectory.db_url`` (SQLite,
-the default ``gradebook.db``, is refused).  The reconciliation and the
-verification run in this process afterwards, exactly as for a serial run.
+Learners are graded one after the other in this process.  The gradebook is
+whatever ``c.CourseDirectory.db_url`` names (nbgrader's own setting; by
+default the SQLite file ``gradebook.db`` in the course folder).
 """
 
 from __future__ import annotations
@@ -130,37 +127,19 @@ def is_sqlite(db_url: str) -> bool:
     return db_url.split(":", 1)[0].split("+", 1)[0].lower() == "sqlite"
 
 
-def _check_gradebook(root: Path, quiz: str, db_url: str, workers: int) -> None:
-    """CourseError unless the gradebook exists (and, for workers, can take several writers)."""
-    if is_sqlite(db_url):
-        if workers > 1:
-            raise CourseError(
-                f"--workers {workers} needs a PostgreSQL gradebook: this course's gradebook is SQLite "
-                f"({db_url}), which only one process may write at a time. Set c.CourseDirectory.db_url "
-                "in nbgrader_config.py to a PostgreSQL database (see docs/instructor.md, "
-                "\"Grading in parallel\"), or grade without --workers.")
-        path = Path(db_url[len("sqlite:///"):]) if db_url.startswith("sqlite:///") else None
-        if path is not None and not path.exists():
-            where = root if path == root / "gradebook.db" else path
-            raise CourseError(f"there is no gradebook yet in {where}. Create it with "
-                              f"`nbgrader generate_assignment {quiz}` (this also registers the quiz).")
-        return
-    # A server database: opening it here creates nbgrader's tables once, before any worker starts.
-    from nbgrader.api import Gradebook, MissingEntry
-
-    try:
-        with Gradebook(db_url) as gb:
-            gb.find_assignment(quiz)
-    except MissingEntry:
-        raise CourseError(f"{quiz} is not in the gradebook at {db_url}. Register it with "
-                          f"`nbgrader generate_assignment {quiz}`.") from None
-    except Exception as exc:  # the server is down, the database does not exist, no driver...
-        raise CourseError(f"cannot open the gradebook at {db_url}: {exc.__class__.__name__}: "
-                          f"{str(exc).strip().splitlines()[0] if str(exc).strip() else ''}") from None
+def _check_gradebook(root: Path, quiz: str, db_url: str) -> None:
+    """CourseError when the gradebook is an SQLite file that does not exist yet."""
+    if not is_sqlite(db_url) or not db_url.startswith("sqlite:///"):
+        return   # a server database (c.CourseDirectory.db_url): nbgrader opens it and reports what it finds
+    path = Path(db_url[len("sqlite:///"):])
+    if not path.exists():
+        where = root if path == root / "gradebook.db" else path
+        raise CourseError(f"there is no gradebook yet in {where}. Create it with "
+                          f"`nbgrader generate_assignment {quiz}` (this also registers the quiz).")
 
 
 def grade_quiz(root: Path, quiz: str, *, progress: bool = True, api=None, sandbox: bool = True,
-               workers: int = 1, warm: bool = True) -> GradeSummary:
+               warm: bool = True) -> GradeSummary:
     """Autograde every submission of ``quiz`` in the course ``root``, reconcile, and verify.
 
     ``api`` may be an already open ``NbGraderAPI`` (see :func:`open_course`).
@@ -168,11 +147,6 @@ def grade_quiz(root: Path, quiz: str, *, progress: bool = True, api=None, sandbo
     sandbox where the platform allows it (see :mod:`dncourse.instructor.integrity.sandbox`).  Every
     submission is then scored again from its answer cells without running them
     (see :mod:`dncourse.instructor.integrity.verify`); differences and tampering are problems.
-
-    ``workers`` > 1 grades learners in that many processes at once; the
-    gradebook (``c.CourseDirectory.db_url``) must then be a server database
-    such as PostgreSQL, or CourseError is raised.  The summary is the same as
-    a serial run's: learners and problems come in the same order.
 
     With ``warm`` (the default), serial grading starts each learner's kernel
     while nbgrader is still busy with the learner before (see
@@ -185,11 +159,9 @@ def grade_quiz(root: Path, quiz: str, *, progress: bool = True, api=None, sandbo
 
     root = Path(root).resolve()
     check_course(root, quiz)
-    if workers < 1:
-        raise CourseError(f"the number of workers must be at least 1, not {workers}")
     api = api or open_course(root)
     db_url = api.coursedir.db_url
-    _check_gradebook(root, quiz, db_url, workers)
+    _check_gradebook(root, quiz, db_url)
     learners = submitted_learners(root, quiz)
     expected = expected_notebooks(root, quiz)
     summary = GradeSummary(quiz=quiz)
@@ -211,15 +183,11 @@ def grade_quiz(root: Path, quiz: str, *, progress: bool = True, api=None, sandbo
         bar = tqdm(total=len(learners), desc=f"Grading {quiz}", unit="learner", dynamic_ncols=True)
     # nbgrader's gradebook emits SQLAlchemy "not in session" warnings on every re-grade; they are harmless.
     warnings.filterwarnings("ignore", message=".*not in session.*")
-    if workers > 1 and len(learners) > 1:
-        outcomes = _autograde_in_workers(root, quiz, learners, min(workers, len(learners)),
-                                         _execute_settings(api), bar)
-    else:
-        outcomes = _autograde_serially(api, quiz, learners, bar, warm=warm)
+    outcomes = _autograde_serially(api, quiz, learners, bar, warm=warm)
     if bar is not None:
         bar.close()
     failed = set()
-    for learner in learners:   # in learner order, whatever order the workers finished in
+    for learner in learners:
         summary.problems += _check_submission(root, quiz, learner, expected)
         outcome = outcomes[learner]
         if outcome.get("success"):
@@ -256,7 +224,7 @@ def _autograde_serially(api, quiz: str, learners: list[str], bar, warm: bool = T
 
 # What jupyter_client says of a kernel that died before it answered at all, so before any of the
 # learner's code ran: most often another process took the TCP port it had been given (ports are
-# picked free, then bound by the kernel a moment later), which grading in parallel makes likelier.
+# picked free, then bound by the kernel a moment later).
 KERNEL_NEVER_STARTED = "Kernel died before replying to kernel_info"
 
 
@@ -276,74 +244,6 @@ def _autograde_one(api, quiz: str, learner: str, attempts: int = 2) -> dict:
         if result["success"] or KERNEL_NEVER_STARTED not in result["error"] + result["log"]:
             break
     return result
-
-
-# --- grading in worker processes -----------------------------------------------------------
-
-_WORKER_API = None
-
-
-def _execute_settings(api) -> dict:
-    """The parent's ``Execute`` settings (grading kernel, timeouts...) as plain values, for the workers."""
-    plain = (bool, int, float, str, type(None))
-
-    def simple(value):
-        if isinstance(value, (list, tuple)):
-            return all(isinstance(v, plain) for v in value)
-        return isinstance(value, plain)
-
-    return {key: value for key, value in api.config.get("Execute", {}).items() if simple(value)}
-
-
-def _worker_start(root: str, execute: dict) -> None:
-    """In each worker, once: open the course with nbgrader's API and use the parent's ``Execute`` settings.
-
-    Those name the grading kernel: the sandbox's kernelspec is found through
-    JUPYTER_PATH, which the worker inherits from the parent that wrote it.
-    """
-    global _WORKER_API
-    from dncourse.fastimport import defer_iri_grammar
-
-    defer_iri_grammar()   # before nbgrader is imported: 2.5 s less per worker (see dncourse/fastimport.py)
-    from traitlets.config import Config
-
-    from dncourse.instructor.nbgrader_course import open_course
-
-    warnings.filterwarnings("ignore", message=".*not in session.*")
-    _WORKER_API = open_course(Path(root))
-    _WORKER_API.update_config(Config({"Execute": dict(execute)}))
-
-
-def _worker_grade(quiz: str, learner: str) -> dict:
-    return _autograde_one(_WORKER_API, quiz, learner)
-
-
-def _autograde_in_workers(root: Path, quiz: str, learners: list[str], workers: int, execute: dict, bar) -> dict:
-    """Autograde ``learners`` in ``workers`` fresh processes; ``{learner: outcome}``.
-
-    Each worker opens the course once and takes the next learner when it is
-    free, so a slow submission does not hold up a whole share.  A worker that
-    dies makes its learners' outcomes failures, never a crash of the run.
-    """
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    outcomes: dict[str, dict] = {}
-    context = multiprocessing.get_context("spawn")   # no fork of a process with threads and open sockets
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                             initializer=_worker_start, initargs=(str(root), execute)) as pool:
-        futures = {pool.submit(_worker_grade, quiz, learner): learner for learner in learners}
-        for future in as_completed(futures):
-            learner = futures[future]
-            try:
-                outcomes[learner] = future.result()
-            except Exception as exc:  # the worker process died (BrokenProcessPool) or could not start
-                outcomes[learner] = {"success": False, "error": f"grading worker failed: "
-                                                                f"{exc.__class__.__name__}: {exc}"}
-            if bar is not None:
-                bar.set_postfix_str(learner)
-                bar.update(1)
-    return outcomes
 
 
 def _verify(root: Path, quiz: str, learners: list[str], summary: GradeSummary) -> list[Problem]:
