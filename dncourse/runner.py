@@ -114,11 +114,18 @@ def run_notebook(notebook, *, cwd: str | Path | None = None, time_limit: float =
                             allow_errors=allow_errors, config=sliced_config())
 
     async def run():
+        # Not asyncio.wait_for: nbclient turns the cancellation into a DeadKernelError.
+        task = asyncio.ensure_future(client.async_execute(env=kernel_env))
+        done, _ = await asyncio.wait({task}, timeout=time_limit)
+        if task in done:
+            return task.result()
+        task.cancel()
         try:
-            return await asyncio.wait_for(client.async_execute(env=kernel_env), time_limit)
-        except asyncio.TimeoutError:
-            raise NotebookTimeout(f"{name} did not finish within {time_limit:.0f} s; its kernel was stopped. "
-                                  "Run it in JupyterLab to see which cell does not finish.") from None
+            await task   # nbclient stops the kernel as the run ends
+        except (asyncio.CancelledError, Exception):  # how the cancelled run ends does not matter here
+            pass
+        raise NotebookTimeout(f"{name} did not finish within {time_limit:.0f} s; its kernel was stopped. "
+                              "Run it in JupyterLab to see which cell does not finish.")
 
     return _in_own_loop(run())
 
