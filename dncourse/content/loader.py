@@ -6,7 +6,7 @@ describes one row.  A table that every section adds to (references, practice
 checks) may instead be a folder ``<name>/`` of parts, one per section
 (``references/s01.csv``); its rows are the parts' rows in file-name order.  :func:`load` reads the file, turns CSV text into numbers
 and booleans as the schema says, validates every row, checks that each
-citation key exists in ``references.csv`` and that ``id`` values are unique,
+citation key exists in the ``references`` table and that ``id`` values are unique,
 and raises :class:`DataError` naming the file, the row and the field when
 anything is wrong.
 
@@ -215,9 +215,10 @@ _IMMUTABLE = (str, int, float, bool, type(None))
 def _fresh(value):
     """A deep copy of JSON-like data (dicts, lists, scalars).
 
-    About three times faster than :func:`copy.deepcopy` on the course's
-    tables, which matters because helpers such as ``cite()`` load a table
-    for every label of a figure; anything else is handed to ``deepcopy``.
+    Dicts and lists are rebuilt, strings, numbers, booleans and ``None`` are
+    shared (they cannot be changed), and any other object is copied with
+    :func:`copy.deepcopy`.  :func:`load` returns such a copy, so a caller that
+    changes its rows never changes what the next caller gets.
     """
     if isinstance(value, dict):
         return {key: _fresh(item) for key, item in value.items()}
@@ -248,5 +249,5 @@ def check_all() -> dict[str, str]:
 
 
 def reference_keys() -> set[str]:
-    """The citation keys defined in ``references.csv``."""
+    """The citation keys defined in the ``references`` table (``data/references/*.csv``)."""
     return {row["id"] for row in _load_cached("references")}

@@ -1,4 +1,4 @@
-"""Citations and reference lists, read from ``data/references.csv``."""
+"""Citations and reference lists, read from the ``references`` table (``data/references/sNN.csv``)."""
 
 from __future__ import annotations
 

@@ -9,10 +9,8 @@ output).  :func:`show_figure` shows any matplotlib figure the same way.
 Nothing here changes matplotlib's global settings on import.
 
 Why SVG and not PNG: the course's figures are mostly words (study names,
-labels, numbers).  Rasterising those glyphs is most of the cost of a PNG; an
-SVG keeps them as text, so a figure is drawn in about half the time, is about
-a fifth of the size, stays sharp when a learner zooms in, and its words can be
-selected and copied.
+labels, numbers).  An SVG keeps them as text rather than pixels, so a figure
+stays sharp when a learner zooms in and its words can be selected and copied.
 """
 
 from __future__ import annotations
@@ -104,7 +102,8 @@ def _svg_drawn_once(fig) -> str | None:
     relative to each other), the figure is drawn once, its edges are measured
     with the renderer that has just drawn it (it already knows the size of
     every word), and the picture is cropped to them by its ``viewBox``, on a
-    background of the figure's colour.  Same size and look, a third less time.
+    background of the figure's colour.  The result has the size and look of
+    matplotlib's own crop, from one drawing instead of two.
     ``None`` for a figure with figure-level artists (they would move with the
     larger page), or whose drawing reaches the edge of the larger page.
     """

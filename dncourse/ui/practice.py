@@ -1,7 +1,8 @@
 """Practice checks: ungraded multiple-choice questions inside a lesson.
 
-Each check comes from ``data/practice.json``, shows its explanation and its
-sources after the learner answers, and can be driven without a browser
+Each check comes from the ``practice`` table (one file per section in
+``dncourse/content/data/practice/``), shows its explanation and its sources
+after the learner answers, and can be driven without a browser
 (``check.choose(1); check.check_button.click()``).
 """
 
@@ -60,7 +61,7 @@ class PracticeCheck:
 
 
 def practice(check_id: str) -> PracticeCheck:
-    """The practice check ``check_id`` from ``data/practice.json``, ready to display."""
+    """The practice check ``check_id`` from the ``practice`` table, ready to display."""
     items = {item["id"]: item for item in load("practice")}
     if check_id not in items:
         raise DataError(f"no practice check called {check_id!r} in practice.json")

@@ -4,9 +4,8 @@ Every ipywidgets control comes with a ``Layout`` object and most with a style
 object (``ButtonStyle``, ``HTMLStyle``...).  Each of those is a widget model
 of its own: the kernel opens a channel for it and JupyterLab builds it, one
 by one, before the control can be drawn.  In the course's lessons most of
-them were identical (``width="auto"``, ``description_width="initial"``, or
-nothing at all), and they were close to two thirds of every lesson's widget
-models.
+them are identical (``width="auto"``, ``description_width="initial"``, or
+nothing at all), so one of each is enough.
 
 :data:`kit` has the names of ``ipywidgets`` (``kit.HTML``, ``kit.Button``,
 ``kit.Layout``...).  A control made through it gets the one shared ``Layout``
