@@ -28,14 +28,10 @@ from pathlib import Path
 
 import pytest
 
+from dncourse.content.loader import DATA_DIR
 from tests.support.course import ROOT, release_quiz_paths
-
-sys.path.insert(0, str(ROOT / "tools"))
-sys.path.insert(0, str(ROOT / "jupyter"))
-from install_learner_settings import install, merge  # noqa: E402
-from pins import read_python  # noqa: E402
-
-from tests.support.jlab import JupyterServer  # noqa: E402
+from tests.support.jlab import JupyterServer
+from tests.support.scripts import learner_settings, pins
 
 BIN = Path(sys.executable).parent
 LEARNER = ROOT / "jupyter" / "learner"
@@ -77,7 +73,7 @@ def test_repo2docker_builds_from_environment_yml_with_python_311():
                          text=True, timeout=300)
     out = run.stdout + run.stderr
     assert run.returncode == 0, out[-3000:]
-    assert read_python(ROOT / "environment.yml") == "3.11"
+    assert pins().read_python(ROOT / "environment.yml") == "3.11"
     assert "Building conda environment for python=3.11" in out
     env_step = out.index('--file "environment.yml"')
     assert "COPY --chown=0:0 src/environment.yml" in out
@@ -125,7 +121,7 @@ def test_learner_page_config_leaves_out_mathjax_which_no_course_text_uses():
                 if cell["cell_type"] == "markdown":
                     source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
                     texts.append((f"{path.relative_to(ROOT)}, cell {index}", source))
-    data = sorted(p for p in (ROOT / "dncourse" / "data").rglob("*.*")
+    data = sorted(p for p in DATA_DIR.rglob("*.*")
                   if p.suffix in (".json", ".csv") and not p.name.endswith(".schema.json"))
     texts += [(str(p.relative_to(ROOT)), p.read_text(encoding="utf-8")) for p in data]
     assert len(texts) > 100 and any("notebooks" in name for name, _ in texts) and data
@@ -182,9 +178,11 @@ def test_installer_merges_with_what_is_there(tmp_path):
     existing = tmp_path / "etc" / "jupyter" / "labconfig" / "page_config.json"
     existing.parent.mkdir(parents=True)
     existing.write_text(json.dumps({"disabledExtensions": {"some-other:plugin": True}, "other": 1}))
+    install, merge = learner_settings().install, learner_settings().merge
     written = install(tmp_path)
-    assert len(written) == 4 and all(p.is_relative_to(tmp_path) for p in written)
-    assert (tmp_path / "etc" / "ipython" / "ipython_kernel_config.json") in written   # kernels warm lessons
+    assert len(written) == 3 and all(p.is_relative_to(tmp_path) for p in written)
+    assert existing in written
+    assert not (tmp_path / "etc" / "ipython").exists(), "the learner's kernels get no IPython configuration"
     config = _json(existing)
     assert config["other"] == 1 and config["disabledExtensions"]["some-other:plugin"] is True
     assert config["disabledExtensions"]["@jupyter/nbgrader:formgrader"] is True
@@ -193,16 +191,28 @@ def test_installer_merges_with_what_is_there(tmp_path):
     assert merge({"a": {"b": 1, "c": 2}}, {"a": {"b": 3}}) == {"a": {"b": 3, "c": 2}}
 
 
-def test_make_lab_runs_the_learner_configuration():
-    run = subprocess.run(["make", "-n", "lab"], cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert run.returncode == 0, run.stderr
-    assert f"JUPYTER_CONFIG_PATH={LEARNER}" in run.stdout
-    assert f"--LabServerApp.app_settings_dir={LEARNER / 'lab-settings'}" in run.stdout
-    # From a fresh checkout, the lessons' figures are drawn once before JupyterLab opens.
-    fresh = subprocess.run(["make", "-n", "-B", "lab"], cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert fresh.returncode == 0, fresh.stderr
-    assert "-m dncourse.predraw" in fresh.stdout
-    assert fresh.stdout.index("-m dncourse.predraw") < fresh.stdout.index("jupyter lab")
+def test_learner_configuration_has_no_kernel_set_up():
+    """The learner's kernels are plain IPython kernels: no kernel extension, no IPython configuration."""
+    files = sorted(p.relative_to(LEARNER).as_posix() for p in LEARNER.rglob("*") if p.is_file())
+    assert files == ["jupyter_server_config.json", "lab-settings/overrides.json", "labconfig/page_config.json"]
+    assert sorted(learner_settings().FILES) == files
+    text = "".join((LEARNER / name).read_text(encoding="utf-8") for name in files)
+    for word in ("IPKernelApp", "InteractiveShellApp", '"extensions"', "exec_lines", "dncourse"):
+        assert word not in text, f"the learner configuration sets up kernels ({word})"
+
+
+# What a step that runs a notebook before JupyterLab opens would show in `make -n`.
+RUNS_NOTEBOOKS = ("dncourse.", "nbconvert", "nbclient", "--execute", "papermill", "predraw")
+
+
+def test_make_lab_runs_the_learner_configuration_and_no_notebook_first():
+    for flags in (["-n"], ["-n", "-B"]):   # as it is now, and from a fresh checkout
+        run = subprocess.run(["make", *flags, "lab"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert run.returncode == 0, run.stderr
+        assert f"JUPYTER_CONFIG_PATH={LEARNER}" in run.stdout
+        assert f"--LabServerApp.app_settings_dir={LEARNER / 'lab-settings'}" in run.stdout
+        assert "jupyter lab" in run.stdout and run.stdout.count(".ipynb") == 1, run.stdout
+        assert [word for word in RUNS_NOTEBOOKS if word in run.stdout] == [], run.stdout
 
 
 # ---------------------------------------------------------------------------
@@ -247,12 +257,15 @@ def binder(tmp_path_factory):
     before = ours.read_bytes() if ours.exists() else None
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "PIP_"))}
     env["PATH"] = f"{prefix / 'bin'}{os.pathsep}{env['PATH']}"
-    env["DNCOURSE_CACHE_DIR"] = str(tmp / "cache")
-    build = subprocess.run(["bash", "postBuild"], cwd=repo, env=env, capture_output=True, text=True, timeout=900)
+    env["PIP_NO_INDEX"] = "1"   # postBuild must need nothing that Binder's environment.yml did not install
+    build = subprocess.run(["bash", "postBuild"], cwd=repo, env=env, capture_output=True, text=True, timeout=300)
     assert build.returncode == 0, (build.stdout + build.stderr)[-4000:]
-    # The lessons' figures were drawn once, so every lesson opens with kept pictures.
-    assert re.search(r"predraw: ran 6 of 6 lessons", build.stdout), (build.stdout + build.stderr)[-4000:]
-    assert len(list((tmp / "cache" / "pictures").glob("*.svg"))) >= 6
+    installed = [prefix / destination for destination in learner_settings().FILES.values()]
+    assert [path for path in installed if not path.is_file()] == [], "postBuild left out learner settings"
+    # the course package is installed into Binder's environment, editable, from the checkout
+    where = subprocess.run([str(prefix / "bin" / "python"), "-c", "import dncourse; print(dncourse.__file__)"],
+                           cwd=tmp, env=env, capture_output=True, text=True, timeout=60)
+    assert where.stdout.strip() == str(repo / "dncourse" / "__init__.py"), where.stdout + where.stderr
     assert (ours.read_bytes() if ours.exists() else None) == before, "postBuild wrote outside its environment"
     server = JupyterServer(root=repo, workdir=tmp / "state", learner=False, python=str(prefix / "bin" / "python"))
     server.start()

@@ -6,11 +6,9 @@ from importlib.metadata import version
 import pytest
 
 from tests.support.course import ROOT
+from tests.support.scripts import pins
 
-sys.path.insert(0, str(ROOT / "tools"))
-from pins import read_pins, read_python  # noqa: E402
-
-PINS = read_pins(ROOT / "environment.yml")
+PINS = pins().read_pins(ROOT / "environment.yml")
 
 
 def test_the_required_pins_are_there():
@@ -28,7 +26,7 @@ def test_installed_version_equals_pin(name):
 
 
 def test_python_version_matches_environment_file():
-    assert read_python(ROOT / "environment.yml") == "3.11"
+    assert pins().read_python(ROOT / "environment.yml") == "3.11"
     assert sys.version_info[:2] == (3, 11)
 
 

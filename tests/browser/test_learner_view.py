@@ -163,10 +163,11 @@ def test_learner_configuration_protects_the_cells(page, lab_server, artifacts):
 
 
 def _lesson_with_a_figure() -> str:
-    from dncourse.preload import modules_for
+    """The first lesson that shows a course figure when its cells are run."""
+    from tests.support.lessons import run_lesson
 
     for path in lesson_paths():
-        if "matplotlib" in modules_for(path)[1]:   # a lesson whose code uses the course's figures
+        if run_lesson(path).figures:
             return str(path.relative_to(ROOT))
     raise AssertionError("no lesson shows a figure")
 

@@ -12,10 +12,10 @@ import pytest
 
 from dncourse.sections.s02_benefits_and_evidence.evidence import check_rows, evidence_rows, favours, over_time_rows
 from dncourse.content.loader import DATA_DIR, DataError, load, load_file, reference_keys
+from tests.support.course import ROOT, csv_with_rows_edited, read_nb
 
-FACTS = Path(__file__).resolve().parents[2] / "shared" / "clinical-facts.md"
-SEED = FACTS.parent / "seed-article.txt"
-SHEET = FACTS.read_text(encoding="utf-8")
+ROWS = range(1, 27)  # the fact sheet's table 2.2 has rows 1 to 26
+DATA = {row["row"]: row for row in evidence_rows()}
 
 
 def number(text: str) -> float:
@@ -23,41 +23,39 @@ def number(text: str) -> float:
     return float(text.strip().replace("\u2212", "-").replace("+", ""))
 
 
-def section(start: str, end: str) -> str:
-    return SHEET[SHEET.index(start):SHEET.index(end)]
+def section(sheet: str, start: str, end: str) -> str:
+    """The part of the fact sheet from ``start`` up to ``end``."""
+    return sheet[sheet.index(start):sheet.index(end)]
 
 
-def sheet_forest_rows() -> dict[int, list[str]]:
+@pytest.fixture(scope="module")
+def sheet_rows(fact_sheet) -> dict[int, list[str]]:
     """Rows of the fact sheet's table 2.2, by their # column, as lists of cells."""
     rows = {}
-    for line in section("### 2.2 Forest-plot data table", "### 2.3").splitlines():
+    for line in section(fact_sheet, "### 2.2 Forest-plot data table", "### 2.3").splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if line.startswith("|") and cells[0].isdigit():
             rows[int(cells[0])] = cells
     return rows
 
 
-SHEET_ROWS = sheet_forest_rows()
-DATA = {row["row"]: row for row in evidence_rows()}
-
-
 # --- the effect sizes equal the fact sheet ----------------------------------------------------
 
-def test_the_sheet_table_was_read():
-    assert sorted(SHEET_ROWS) == list(range(1, 27))
+def test_the_sheet_table_was_read(sheet_rows):
+    assert sorted(sheet_rows) == list(ROWS)
 
 
-def test_every_sheet_row_is_in_the_data_exactly_once():
+def test_every_sheet_row_is_in_the_data_exactly_once(sheet_rows):
     rows = [r["row"] for r in load("evidence")]
-    assert sorted(rows) == sorted(SHEET_ROWS)
+    assert sorted(rows) == sorted(sheet_rows)
 
 
-@pytest.mark.parametrize("n", sorted(SHEET_ROWS))
-def test_row_equals_the_sheet(n):
-    _, review, population, comparison, time_point, outcome, effect, ci, k, rating = SHEET_ROWS[n]
+@pytest.mark.parametrize("n", ROWS)
+def test_row_equals_the_sheet(sheet_rows, n):
+    _, review, population, comparison, time_point, outcome, effect, ci, k, rating = sheet_rows[n]
     row = DATA[n]
     if comparison == "same":  # the sheet repeats the row above
-        comparison = SHEET_ROWS[n - 1][3]
+        comparison = sheet_rows[n - 1][3]
     assert (row["review"], row["population"], row["comparison"], row["time_point"], row["outcome"]) == \
         (review, population, comparison, time_point, outcome)
     measure, value = re.fullmatch(r"(SMD|MD) ([+\u2212]?\d+\.\d+)(?: kPa)?", effect).groups()
@@ -69,10 +67,10 @@ def test_row_equals_the_sheet(n):
     assert row.get("evidence_rating", "\u2013") == rating.replace("**", "")
 
 
-@pytest.mark.parametrize("n", sorted(SHEET_ROWS))
-def test_direction_gives_the_side_the_sheet_says(n):
+@pytest.mark.parametrize("n", ROWS)
+def test_direction_gives_the_side_the_sheet_says(sheet_rows, n):
     """Negative favours DN, except rows labelled 'favours ...' (comparator) and the PPT row (positive)."""
-    comparison, outcome, ci = SHEET_ROWS[n][3], SHEET_ROWS[n][5], SHEET_ROWS[n][7]
+    comparison, outcome, ci = sheet_rows[n][3], sheet_rows[n][5], sheet_rows[n][7]
     if "(NS)" in ci:
         expected = "neither"
     elif "(favours" in comparison:
@@ -83,8 +81,8 @@ def test_direction_gives_the_side_the_sheet_says(n):
     assert DATA[n]["direction"] == ("positive favours DN" if outcome == "PPT" else "negative favours DN")
 
 
-def test_time_trajectory_equals_the_sheet_line():
-    line = next(l for l in SHEET.splitlines() if l.startswith("Time-trajectory subset"))
+def test_time_trajectory_equals_the_sheet_line(fact_sheet):
+    line = next(l for l in fact_sheet.splitlines() if l.startswith("Time-trajectory subset"))
     found = re.findall(r"(\S+ (?:h|wk)) ([\u2212\d.]+) \[([\u2212\d.]+), ([\u2212\d.]+)\]", line)
     assert len(found) == 4
     rows = over_time_rows()
@@ -93,8 +91,8 @@ def test_time_trajectory_equals_the_sheet_line():
         [(number(a), number(b), number(c)) for _, a, b, c in found]
 
 
-def test_thresholds_equal_the_section_8_table():
-    table = section("| Threshold (for plotting reference lines)", "- **Outcome measures")
+def test_thresholds_equal_the_section_8_table(fact_sheet):
+    table = section(fact_sheet, "| Threshold (for plotting reference lines)", "- **Outcome measures")
     sheet = {}
     for line in table.splitlines()[2:]:
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
@@ -122,12 +120,14 @@ def _numbers(text: str) -> list[str]:
 COMPUTED = {"17%": (6, 5), "29%": (7, 5), "67%": (3, 1)}
 
 
-def _in_sheet(value: str) -> bool:
-    return value in SHEET.replace("\u2212", "-")
+def _in_sheet(sheet: str, value: str) -> bool:
+    """Whether ``value`` is written in the fact sheet (its minus signs read as hyphens)."""
+    return value in sheet.replace("\u2212", "-")
 
 
-def _known(value: str) -> bool:
-    return _in_sheet(value) or value in COMPUTED
+def _known(sheet: str, value: str) -> bool:
+    """Whether ``value`` is in the fact sheet or is one of the worked examples computed from it."""
+    return _in_sheet(sheet, value) or value in COMPUTED
 
 
 def test_the_computed_examples_are_right():
@@ -138,28 +138,29 @@ def test_the_computed_examples_are_right():
 
 
 @pytest.mark.parametrize("row", load("benefits"), ids=lambda r: r["id"])
-def test_benefit_numbers_are_in_the_sheet_and_the_claim_is_quoted(row):
+def test_benefit_numbers_are_in_the_sheet_and_the_claim_is_quoted(fact_sheet, seed_article, row):
     text = " ".join(row[k] for k in ("what_found", "how_long", "comparator", "certainty", "verdict"))
-    missing = [n for n in _numbers(text) if not _known(n)]
+    missing = [n for n in _numbers(text) if not _known(fact_sheet, n)]
     assert missing == []
-    assert row["article_claim"] in SEED.read_text(encoding="utf-8")
+    assert row["article_claim"] in seed_article
 
 
-def test_practice_numbers_are_in_the_sheet():
+def test_practice_numbers_are_in_the_sheet(fact_sheet):
     items = json.loads((DATA_DIR / "practice" / "s02.json").read_text(encoding="utf-8"))
     text = " ".join(i["question"] + " " + " ".join(i["options"]) + " " + i["explanation"] for i in items)
-    assert [n for n in _numbers(text) if not _known(n)] == []
+    assert [n for n in _numbers(text) if not _known(fact_sheet, n)] == []
 
 
-def test_lesson_numbers_are_in_the_sheet_or_computed_from_it():
-    nb = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / "02-benefits-and-evidence.ipynb").read_text())
+def test_lesson_numbers_are_in_the_sheet_or_computed_from_it(fact_sheet):
+    nb = read_nb(ROOT / "notebooks" / "02-benefits-and-evidence.ipynb")
     text = " ".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
     text = re.sub(r"(?:Section|#+) \d+(?:\.\d+)?", " ", text)  # section numbers are not facts
-    assert [n for n in _numbers(text) if not _known(n)] == []
+    assert len(text) > 1000, "the lesson's text was not read"
+    assert [n for n in _numbers(text) if not _known(fact_sheet, n)] == []
 
 
-def test_a_number_not_in_the_sheet_is_caught():
-    assert not _in_sheet("2.37") and _in_sheet("2.31")
+def test_a_number_not_in_the_sheet_is_caught(fact_sheet):
+    assert not _in_sheet(fact_sheet, "2.37") and _in_sheet(fact_sheet, "2.31")
 
 
 # --- the loader rejects malformed rows, naming the row and the field -------------------------
@@ -169,8 +170,7 @@ SCHEMA = DATA_DIR / "evidence.schema.json"
 
 
 def _write(tmp_path: Path, edit) -> Path:
-    from conftest import csv_with_rows_edited
-
+    """A copy of evidence.csv after ``edit(rows)``."""
     return csv_with_rows_edited(tmp_path, "evidence", edit, GOOD)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import json
 import re
-from pathlib import Path
 
 import matplotlib
 
@@ -18,9 +17,10 @@ from dncourse.sections.s02_benefits_and_evidence import benefits as ben  # noqa:
 from dncourse.sections.s02_benefits_and_evidence import evidence as ev  # noqa: E402
 from dncourse.sections.s02_benefits_and_evidence import meaningful as mc  # noqa: E402
 from dncourse.content.loader import DataError, load  # noqa: E402
+from tests.support.course import ROOT  # noqa: E402
 
 ROWS = {r["id"]: r for r in ev.evidence_rows()}
-LESSON = Path(__file__).resolve().parents[1] / "notebooks" / "02-benefits-and-evidence.ipynb"
+LESSON = ROOT / "notebooks" / "02-benefits-and-evidence.ipynb"
 
 
 @pytest.fixture(autouse=True)

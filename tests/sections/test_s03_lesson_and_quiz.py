@@ -3,15 +3,14 @@
 import ast
 import json
 import re
-from pathlib import Path
 
 import pytest
 
 from dncourse.content.loader import load
 from dncourse.instructor.quizspec import nbgrader_meta, read_questions
 from dncourse.sections.s03_patient_selection.screening import RuleSet, support_counts
+from tests.support.course import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 LESSON = ROOT / "notebooks" / "03-patient-selection.ipynb"
 QUIZ = ROOT / "source" / "s03-patient-selection" / "s03-patient-selection.ipynb"
 

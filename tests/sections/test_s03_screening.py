@@ -2,7 +2,6 @@
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
@@ -10,19 +9,14 @@ from dncourse.content.loader import DATA_DIR, DataError, load, load_file, refere
 from dncourse.sections.s03_patient_selection.screening import (CATEGORIES, DECISIONS, SEVERITY, SUPPORT_LEVELS, RuleSet, ScreeningError,
                                 plot_rule_support, rule_support_alt_text, rules_markdown, support_counts,
                                 screen)
+from tests.support.course import csv_with_rows_edited
 
-FACT_SHEET = Path(__file__).resolve().parents[2] / "shared" / "clinical-facts.md"
 CONSENTED = {"consent_given": True}
 
 
 @pytest.fixture(scope="module")
 def rules():
     return RuleSet()
-
-
-@pytest.fixture(scope="module")
-def sheet():
-    return FACT_SHEET.read_text(encoding="utf-8")
 
 
 def ids(result):
@@ -38,8 +32,6 @@ def test_section_3_tables_load(table):
 
 def _rules_csv(tmp_path, change):
     """A copy of screening_rules.csv whose second data row is changed by ``change(row)``."""
-    from conftest import csv_with_rows_edited
-
     return csv_with_rows_edited(tmp_path, "screening_rules", lambda rows: change(rows[1]))
 
 
@@ -293,8 +285,8 @@ _CLASSIFICATION_WORDS = {
 }
 
 
-def test_the_sheet_table_is_found_and_every_row_is_covered_by_a_rule(sheet):
-    table = _table_4_2(sheet)
+def test_the_sheet_table_is_found_and_every_row_is_covered_by_a_rule(fact_sheet):
+    table = _table_4_2(fact_sheet)
     assert len(table) == 18
     covered = {rule.get("sheet_row") for rule in load("screening_rules")}
     assert set(table) <= covered, set(table) - covered
@@ -302,8 +294,8 @@ def test_the_sheet_table_is_found_and_every_row_is_covered_by_a_rule(sheet):
 
 @pytest.mark.parametrize("rule", [r for r in load("screening_rules") if r["sheet_section"] == "4.2"],
                          ids=lambda r: r["id"])
-def test_each_rule_matches_its_row_of_the_sheet_table(sheet, rule):
-    table = _table_4_2(sheet)
+def test_each_rule_matches_its_row_of_the_sheet_table(fact_sheet, rule):
+    table = _table_4_2(fact_sheet)
     assert rule["sheet_row"] in table, f"{rule['id']}: {rule['sheet_row']!r} is not a row of table 4.2"
     row = table[rule["sheet_row"]]
     assert rule["verification"] == row["tag"]
@@ -313,27 +305,27 @@ def test_each_rule_matches_its_row_of_the_sheet_table(sheet, rule):
     assert rule["category"] in allowed, (rule["id"], row["classification"])
 
 
-def test_rules_from_other_sheet_sections_match_their_tagged_text(sheet):
+def test_rules_from_other_sheet_sections_match_their_tagged_text(fact_sheet):
     by_id = {r["id"]: r for r in load("screening_rules")}
-    assert "Thin patients (low BMI) are at higher risk because the skin-to-pleura distance is short" in sheet
-    assert "24 F, junior doctor, low-normal BMI" in sheet and by_id["thin_thorax"]["ref"] == ["irmedj2022"]
-    kearns = sheet[sheet.index("- Kearns G, Fernández-de-las-Peñas C"):]
+    assert "Thin patients (low BMI) are at higher risk because the skin-to-pleura distance is short" in fact_sheet
+    assert "24 F, junior doctor, low-normal BMI" in fact_sheet and by_id["thin_thorax"]["ref"] == ["irmedj2022"]
+    kearns = fact_sheet[fact_sheet.index("- Kearns G, Fernández-de-las-Peñas C"):]
     kearns = kearns[:kearns.index("- WHO (1999)")]
     assert "cause myalgia/myopathy" in kearns and "[verified]" in kearns
     for rule_id in ("myalgia_medicine", "possible_non_msk"):
         assert by_id[rule_id]["sheet_section"] == "4.1" and by_id[rule_id]["verification"] == "verified"
 
 
-def test_every_number_in_the_rules_and_cases_is_in_the_fact_sheet(sheet):
+def test_every_number_in_the_rules_and_cases_is_in_the_fact_sheet(fact_sheet):
     text = " ".join(r["why"] + " " + r["action"] for r in load("screening_rules"))
     text += " ".join(c["vignette"] + " " + c["explanation"] for c in load("screening_cases"))
     numbers = set(re.findall(r"\d[\d,.]*\d%?|\d%?", text))
     # ages in the made-up vignettes are not facts
     facts = numbers - {"26", "31", "35", "42", "50", "58", "63", "71"}
-    missing = sorted(n for n in facts if n not in sheet)
+    missing = sorted(n for n in facts if n not in fact_sheet)
     assert not missing, missing
     for key_fact in ("24.4%", "31,822", "BL31-34", "LI4, SP6, BL60, BL67", "1 in 4-5"):
-        assert key_fact in sheet
+        assert key_fact in fact_sheet
     assert "24.4%" in text and "31,822" in text and "BL31-34" in text
 
 

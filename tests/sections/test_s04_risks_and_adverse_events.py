@@ -4,7 +4,6 @@ import csv
 import json
 import math
 import re
-from pathlib import Path
 
 import pytest
 
@@ -21,18 +20,10 @@ from dncourse.content.references import cite
 from dncourse.sections.s04_risks_and_adverse_events.risk import (chance_of_at_least_one, exact_upper_bound, expected_count, format_count,
                            format_percent, one_in, rule_of_three)
 from dncourse.sections.s04_risks_and_adverse_events.risk_widgets import AdverseEventExplorer, RuleOfThreeCalculator
+from tests.support.course import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-FACT_SHEET = Path(__file__).resolve().parents[2] / "shared" / "clinical-facts.md"
 LESSON = ROOT / "notebooks" / "04-risks-and-adverse-events.ipynb"
 QUIZ = ROOT / "source" / "s04-risks-and-adverse-events" / "s04-risks-and-adverse-events.ipynb"
-
-
-@pytest.fixture(scope="module")
-def sheet():
-    """The fact sheet, read directly: a missing sheet is a failure, not a skip."""
-    assert FACT_SHEET.exists(), f"the fact sheet is missing at {FACT_SHEET}"
-    return FACT_SHEET.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -136,18 +127,18 @@ BRADY_TYPES = ["bruising", "bleeding", "pain_during", "pain_after", "aggravation
                "nausea", "fatigue", "altered_emotions", "shaking", "itching", "claustrophobia", "numbness"]
 
 
-def test_brady_rates_and_computed_counts_equal_the_sheet_table(sheet, rows):
+def test_brady_rates_and_computed_counts_equal_the_sheet_table(fact_sheet, rows):
     for key in BRADY_TYPES:
         row = rows[f"brady_{key}"]
         line = f"| {row['category'].capitalize()} | {row['event']} | {row['percent']:g} | ~{row['count']} |"
-        assert line in sheet, line
+        assert line in fact_sheet, line
         assert row["count"] == round(row["percent"] / 100 * 7629), "computed count = percentage x 7629"
         assert row["count_basis"] == "computed" and "not the paper's own count" in row["note"]
 
 
-def test_brady_per_type_counts_add_to_the_sheets_1446_not_1463(sheet, rows):
+def test_brady_per_type_counts_add_to_the_sheets_1446_not_1463(fact_sheet, rows):
     total = sum(rows[f"brady_{k}"]["count"] for k in BRADY_TYPES)
-    assert total == 1446 and "sum to about 1446, not 1463" in sheet
+    assert total == 1446 and "sum to about 1446, not 1463" in fact_sheet
     assert rows["brady_all_mild"]["count"] == 1463
 
 
@@ -195,11 +186,11 @@ def test_every_row_is_checked_against_the_sheet(rows):
 
 
 @pytest.mark.parametrize("row_id", sorted(SHEET_TEXT))
-def test_row_numbers_equal_the_sheet(sheet, rows, row_id):
+def test_row_numbers_equal_the_sheet(fact_sheet, rows, row_id):
     row = rows[row_id]
     snippets = SHEET_TEXT[row_id]
     for snippet in snippets:
-        assert snippet in sheet, f"{snippet!r} is not in the fact sheet"
+        assert snippet in fact_sheet, f"{snippet!r} is not in the fact sheet"
     text = " ".join(snippets)
     if row["percent"] is not None:
         shown = row["percent"]
@@ -212,11 +203,11 @@ def test_row_numbers_equal_the_sheet(sheet, rows, row_id):
         assert _numbers(row["denominator"]) & set(re.findall(r"[\d,]+", text))
 
 
-def test_boyce_major_rate_is_20_over_20464_and_the_denominator_caveat_is_noted(rows, sheet):
+def test_boyce_major_rate_is_20_over_20464_and_the_denominator_caveat_is_noted(rows, fact_sheet):
     row = rows["boyce_major"]
     assert row["percent"] == round(20 / 20464 * 100, 3)
     assert "20,494" in row["note"] and "20,494" in rows["boyce_all_minor"]["note"]
-    assert "20,464 in one sentence and 20,494 in another" in sheet
+    assert "20,464 in one sentence and 20,494 in another" in fact_sheet
 
 
 def test_brady_upper_bound_matches_the_rule_of_three(rows):
@@ -231,18 +222,18 @@ def test_acupuncture_rows_are_marked_as_context(rows):
     assert "context" in context_table_markdown().splitlines()[0]
 
 
-def test_pneumothorax_cases_equal_the_sheet(sheet):
+def test_pneumothorax_cases_equal_the_sheet(fact_sheet):
     cases = {c["id"]: c for c in load("pneumothorax_cases")}
     assert len(cases) == 5
     for case in cases.values():
         age = re.match(r"(\d+)-year-old (woman|man)", case["patient"])
         assert age, case["patient"]
-        assert f"| {age.group(1)} {'F' if age.group(2) == 'woman' else 'M'}" in sheet
-    assert "**2 h** after DN" in sheet and "2 hours after" in cases["ptx_radiology"]["onset"]
-    assert "**over 2 days**" in sheet and "over 2 days" in cases["ptx_mintken2025"]["onset"]
-    assert "3.5 cm apical PTX" in sheet and "3.5 cm" in cases["ptx_evms"]["findings"]
-    assert "**Bilateral** PTX" in sheet and "both sides" in cases["ptx_irmedj2022"]["findings"]
-    assert "Unusually sharp pain at insertion" in sheet and "sharp pain" in cases["ptx_mintken2025"]["onset"]
+        assert f"| {age.group(1)} {'F' if age.group(2) == 'woman' else 'M'}" in fact_sheet
+    assert "**2 h** after DN" in fact_sheet and "2 hours after" in cases["ptx_radiology"]["onset"]
+    assert "**over 2 days**" in fact_sheet and "over 2 days" in cases["ptx_mintken2025"]["onset"]
+    assert "3.5 cm apical PTX" in fact_sheet and "3.5 cm" in cases["ptx_evms"]["findings"]
+    assert "**Bilateral** PTX" in fact_sheet and "both sides" in cases["ptx_irmedj2022"]["findings"]
+    assert "Unusually sharp pain at insertion" in fact_sheet and "sharp pain" in cases["ptx_mintken2025"]["onset"]
 
 
 # --- the calculations, against values worked out by hand ---------------------------------------

@@ -34,6 +34,7 @@ class LessonRun:
 
 @contextlib.contextmanager
 def _capturing(run: LessonRun):
+    """While active, what the lesson displays, draws and links is recorded in ``run`` (by cell)."""
     import IPython.core.display_functions as display_functions
     import IPython.display
     import ipywidgets
@@ -62,7 +63,7 @@ def _capturing(run: LessonRun):
         run.figures.setdefault(current["cell"], []).append(fig)
         return real_output(fig, *args, **kwargs)
 
-    def plot_output(plot, *args, **kwargs):    # every course plot shown, from a kept picture or drawn now
+    def plot_output(plot, *args, **kwargs):    # every course plot shown (drawn when shown)
         run.figures.setdefault(current["cell"], []).append(plot.fig)
         return real_plot_output(plot, *args, **kwargs)
 
@@ -95,6 +96,7 @@ def run_lesson(path: Path) -> LessonRun:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    plt.close("all")   # figures other tests left open are not the lesson's
     run = LessonRun(path)
     namespace: dict = {"__name__": "__lesson__"}
     cwd = os.getcwd()
@@ -123,6 +125,7 @@ def run_lesson(path: Path) -> LessonRun:
 
 
 def walk(widget, parent=None):
+    """``(widget, parent)`` for ``widget`` and every widget inside it, depth first."""
     import ipywidgets
 
     yield widget, parent
