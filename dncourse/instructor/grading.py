@@ -139,7 +139,7 @@ def _check_gradebook(root: Path, quiz: str, db_url: str) -> None:
 
 
 def grade_quiz(root: Path, quiz: str, *, progress: bool = True, api=None, sandbox: bool = True,
-               warm: bool = True) -> GradeSummary:
+               kernels_ahead: bool = True) -> GradeSummary:
     """Autograde every submission of ``quiz`` in the course ``root``, reconcile, and verify.
 
     ``api`` may be an already open ``NbGraderAPI`` (see :func:`open_course`).
@@ -148,14 +148,16 @@ def grade_quiz(root: Path, quiz: str, *, progress: bool = True, api=None, sandbo
     submission is then scored again from its answer cells without running them
     (see :mod:`dncourse.instructor.integrity.verify`); differences and tampering are problems.
 
-    With ``warm`` (the default), serial grading starts each learner's kernel
+    With ``kernels_ahead`` (the default), each learner's kernel is started
     while nbgrader is still busy with the learner before (see
-    :mod:`dncourse.warm_kernels`); the scores are the same either way.
+    :mod:`dncourse.instructor.kernels`); the scores are the same either way.
+    Every grading kernel is managed with :class:`dncourse.runner.SlicedKernelClient`.
     """
     from traitlets.config import Config
 
     from dncourse.instructor.nbgrader_course import open_course
     from dncourse.instructor.integrity.sandbox import sandbox_kernel
+    from dncourse.runner import sliced_config
 
     root = Path(root).resolve()
     check_course(root, quiz)
@@ -165,6 +167,7 @@ def grade_quiz(root: Path, quiz: str, *, progress: bool = True, api=None, sandbo
     learners = submitted_learners(root, quiz)
     expected = expected_notebooks(root, quiz)
     summary = GradeSummary(quiz=quiz)
+    api.update_config(sliced_config())   # no wait for a kernel's reply can stall the run
     kernel = sandbox_kernel(root) if sandbox else None
     if kernel:
         api.update_config(Config({"Execute": {"kernel_name": kernel}}))
@@ -183,7 +186,7 @@ def grade_quiz(root: Path, quiz: str, *, progress: bool = True, api=None, sandbo
         bar = tqdm(total=len(learners), desc=f"Grading {quiz}", unit="learner", dynamic_ncols=True)
     # nbgrader's gradebook emits SQLAlchemy "not in session" warnings on every re-grade; they are harmless.
     warnings.filterwarnings("ignore", message=".*not in session.*")
-    outcomes = _autograde_serially(api, quiz, learners, bar, warm=warm)
+    outcomes = _autograde_serially(api, quiz, learners, bar, kernels_ahead=kernels_ahead)
     if bar is not None:
         bar.close()
     failed = set()
@@ -202,17 +205,16 @@ def grade_quiz(root: Path, quiz: str, *, progress: bool = True, api=None, sandbo
     return summary
 
 
-def _autograde_serially(api, quiz: str, learners: list[str], bar, warm: bool = True) -> dict:
+def _autograde_serially(api, quiz: str, learners: list[str], bar, kernels_ahead: bool = True) -> dict:
     """Autograde ``learners`` one after the other; ``{learner: outcome}``.
 
-    Each learner's kernel is started while nbgrader is still busy with the
-    learner before (see :mod:`dncourse.warm_kernels`), so a second core is
-    not left idle.
+    With ``kernels_ahead``, each learner's kernel is started while nbgrader
+    is still busy with the learner before (see :mod:`dncourse.instructor.kernels`).
     """
-    from dncourse.warm_kernels import warm_kernels
+    from dncourse.instructor.kernels import kernels_started_ahead
 
     outcomes = {}
-    with warm_kernels(api) if warm and len(learners) > 1 else contextlib.nullcontext():
+    with kernels_started_ahead(api) if kernels_ahead else contextlib.nullcontext():
         for learner in learners:
             if bar is not None:
                 bar.set_postfix_str(learner)
