@@ -1,4 +1,4 @@
-"""Shared helpers of the benchmarks: the repository, timing, medians, JSON rows."""
+"""Shared helpers of the benchmarks: the repository, the lessons, timing, medians, ratios and JSON rows."""
 
 from __future__ import annotations
 
@@ -14,13 +14,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+# The target of each part: the course's time divided by the floor's should be at most this.
+TARGETS = {"grading": 0.8, "lessons": 1.5, "browser": 1.5, "imports": 1.25}
+# The group a part's rows carry.
+PART_GROUP = {"grading": "grading", "lessons": "lessons", "browser": "browser", "imports": "import"}
 
 
 @dataclass
 class Row:
     """One benchmark figure: a ratio against its floor, and the target it should meet."""
 
-    group: str            # lessons, grading, browser, import, parallel
+    group: str            # lessons, browser, grading, import
     name: str
     ratio: float | None   # course time / floor time (None when it could not be measured)
     target: float | None  # the ratio should be at most this (None: reported only)
@@ -31,23 +35,29 @@ class Row:
 
     @property
     def met(self) -> bool | None:
+        """Whether the ratio is within its target (None when there is no ratio or no target)."""
         if self.ratio is None or self.target is None:
             return None
         return self.ratio <= self.target
 
     def as_dict(self) -> dict:
+        """The row as a JSON-ready dict, with ``met``."""
         out = asdict(self)
         out["met"] = self.met
         return out
 
 
 def median(values) -> float:
+    """The median of the finite values (NaN when there is none)."""
     values = [v for v in values if v is not None and math.isfinite(v)]
     return statistics.median(values) if values else float("nan")
 
 
 def ratio(course: float, floor: float) -> float | None:
-    if not (course and floor) or not (math.isfinite(course) and math.isfinite(floor)) or floor <= 0:
+    """``course / floor``, or None when either is missing, not finite or not positive."""
+    if course is None or floor is None or not (math.isfinite(course) and math.isfinite(floor)):
+        return None
+    if course <= 0 or floor <= 0:
         return None
     return course / floor
 
@@ -56,11 +66,13 @@ class Timer:
     """``with Timer() as t: ...`` then ``t.seconds``."""
 
     def __enter__(self) -> "Timer":
+        """Start timing."""
         self.start = time.perf_counter()
         self.seconds = float("nan")
         return self
 
     def __exit__(self, *exc) -> None:
+        """Stop timing: ``seconds`` is the time spent inside the block."""
         self.seconds = time.perf_counter() - self.start
 
 
@@ -86,15 +98,27 @@ def run_part(module: str, args: list[str], out: Path, timeout: float) -> list[Ro
 
 
 def save_rows(rows: list[Row], path: Path) -> None:
+    """Write ``rows`` to ``path`` as JSON."""
     Path(path).write_text(json.dumps([r.as_dict() for r in rows], indent=1), encoding="utf-8")
 
 
 def load_rows(path: Path) -> list[Row]:
+    """The rows written by :func:`save_rows`."""
     rows = []
     for item in json.loads(Path(path).read_text(encoding="utf-8")):
         item.pop("met", None)
         rows.append(Row(**item))
     return rows
+
+
+def lesson_paths(names: list[str] | None = None) -> list[Path]:
+    """The lessons (``notebooks/*.ipynb``), or those whose name is or starts with one of ``names``."""
+    paths = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    if names:
+        paths = [p for p in paths if any(p.stem == n or p.stem.startswith(n) for n in names)]
+        if not paths:
+            raise SystemExit(f"no lesson in notebooks/ matches {', '.join(names)}")
+    return paths
 
 
 def lesson_part_main(bench, doc: str, argv=None) -> int:
@@ -108,13 +132,3 @@ def lesson_part_main(bench, doc: str, argv=None) -> int:
     args = parser.parse_args(argv)
     save_rows(bench([n for n in args.lessons.split(",") if n], max(1, args.repeats)), args.json)
     return 0
-
-
-def tests_module(name: str):
-    """A helper module of the tests (``tests/<name>``, e.g. ``headless`` or ``browser.jlab``), imported once."""
-    import importlib
-
-    tests = str(ROOT / "tests")
-    if tests not in sys.path:
-        sys.path.insert(0, tests)
-    return importlib.import_module(name)

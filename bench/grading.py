@@ -1,159 +1,135 @@
-"""Grading: seconds per submission of ``dncourse grade`` against the floor of the same machinery.
+"""Grading: ``dncourse grade QUIZ`` against plain ``nbgrader autograde QUIZ`` on the same submissions.
 
-In one process: a demo course with N synthetic learners' submissions of one
-quiz is graded with :func:`dncourse.instructor.grading.grade_quiz` (what ``dncourse grade
-QUIZ`` runs), and N one-cell notebooks are executed by nbgrader's own
-``Execute`` preprocessor with the same configuration and the same (sandboxed)
-grading kernel.  Half of the floor runs before the grading and half after, so
-a machine that gets busier or quieter affects both alike.  The ratio of
-seconds per submission to seconds per floor notebook is what grading adds to
-starting and running a kernel: nbgrader's conversions and gradebook writes,
-the reconciliation and the course's verification.  ``dncourse grade`` starts
-each learner's kernel while nbgrader is busy with the learner before
-(:mod:`dncourse.warm_kernels`); the same cohort is then graded again with
-every kernel started when needed, as nbgrader alone does, and that figure is
-reported beside it (the scores must be the same).
+A throw-away course is made once: ``nbgrader_config.py`` and ``source/``
+copied to a temporary folder, ``nbgrader generate_assignment QUIZ``, then N
+demo learners' submissions (:func:`dncourse.instructor.demo_cohort.make_demo_cohort`).
+Each timed run grades a fresh copy of that course in a fresh process, with
+this Python's ``bin/`` first on PATH:
 
-    python -m bench.grading --learners 100 [--quiz s01-what-is-dry-needling] --json OUT
+* ``python -m dncourse.instructor.cli --course COPY grade QUIZ --no-progress``
+  (what the ``dncourse grade`` command runs): every learner's kernel in the
+  grading sandbox where bubblewrap is installed, then reconciliation and the
+  verification of every score without running learner code;
+* ``nbgrader autograde QUIZ`` in the copy: nbgrader alone, no sandbox, no
+  verification.
+
+The two alternate; the ratio of the medians of the whole wall time is
+reported (start-up included: both start Python and nbgrader).  Both must have
+graded every learner, or the part fails.
+
+    python -m bench.grading [--learners 20] [--repeats 3] [--quiz s01-what-is-dry-needling] --json OUT
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
-from dncourse.common import ROOT, Row, Timer, ratio, save_rows
+from bench.common import PYTHON, ROOT, TARGETS, Row, Timer, median, ratio, save_rows, tool_env
 
-TARGET = 1.25
+TARGET = TARGETS["grading"]
 QUIZ = "s01-what-is-dry-needling"
+# Seconds one grading run may take before the part fails.
+TIME_LIMIT = 1800
 
 
-def make_demo_course(folder: Path, quiz: str, learners: int, db_url: str | None = None) -> Path:
-    """A course in ``folder`` with ``quiz`` registered and ``learners`` demo submissions."""
+def _run(cmd: list[str], cwd: Path, ok=(0,)) -> tuple[float, str]:
+    """Run ``cmd`` in ``cwd`` with the tools on PATH; (seconds, output).  Another exit status raises."""
+    with Timer() as t:
+        result = subprocess.run(cmd, cwd=cwd, env=tool_env(), text=True, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, timeout=TIME_LIMIT)
+    if result.returncode not in ok:
+        raise RuntimeError(f"{' '.join(cmd[:6])} failed with exit status {result.returncode}:\n"
+                           + "\n".join(result.stdout.splitlines()[-25:]))
+    return t.seconds, result.stdout
+
+
+def nbgrader_command() -> str:
+    """The ``nbgrader`` command of this Python's environment."""
+    tool = Path(PYTHON).parent / "nbgrader"
+    if not tool.exists():
+        raise RuntimeError(f"nbgrader is not installed beside {PYTHON}")
+    return str(tool)
+
+
+def make_course(folder: Path, quiz: str, learners: int) -> Path:
+    """A throw-away course in ``folder``: config and source copied, ``quiz`` generated, demo submissions."""
     from dncourse.instructor.demo_cohort import make_demo_cohort
-    from dncourse.instructor.nbgrader_course import open_course
 
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True)
     shutil.copy2(ROOT / "nbgrader_config.py", folder)
-    shutil.copytree(ROOT / "source", folder / "source")
-    if db_url:
-        with (folder / "nbgrader_config.py").open("a", encoding="utf-8") as config:
-            config.write(f"\nc.CourseDirectory.db_url = {db_url!r}\n")
-    api = open_course(folder)
-    outcome = api.generate_assignment(quiz)
-    if not outcome["success"]:
-        raise RuntimeError(f"generate_assignment {quiz} failed: {outcome.get('error')}")
+    shutil.copytree(ROOT / "source", folder / "source", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    _run([nbgrader_command(), "generate_assignment", quiz], folder)
     make_demo_cohort(folder, quiz, learners)
     return folder
 
 
-def floor_runs(root: Path, api, kernel: str | None, count: int, start: int = 0) -> list[float]:
-    """Execute ``count`` one-cell notebooks with nbgrader's Execute preprocessor; seconds of each."""
-    import nbformat
-    from nbgrader.preprocessors import Execute
-    from traitlets.config import Config
-
-    config = Config(api.config)
-    config.merge(Config({"Execute": {"kernel_name": kernel or ""}}))
-    times = []
-    for i in range(start, start + count):
-        folder = root / "bench-floor" / f"nb{i:03d}"
-        folder.mkdir(parents=True, exist_ok=True)
-        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("pass")])
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        with Timer() as t:
-            Execute(config=config).preprocess(nb, {"metadata": {"path": str(folder)}})
-        if nb.cells[0].get("execution_count") is None:
-            raise RuntimeError("the floor notebook was not executed")
-        times.append(t.seconds)
-    return times
+def graded_learners(course: Path, quiz: str) -> list[str]:
+    """The learners with an autograded notebook of ``quiz`` in ``course``."""
+    return sorted(p.parent.parent.name for p in course.glob(f"autograded/*/{quiz}/*.ipynb"))
 
 
-def timed_grade(root: Path, quiz: str, api, workers: int = 1, warm: bool = True) -> tuple[object, dict]:
-    """``grade_quiz`` with its phases timed: (summary, {phase: seconds})."""
-    from dncourse.instructor import grading
-
-    phases = {}
-    originals = {name: getattr(grading, name) for name in ("_reconcile", "_verify", "_autograde_in_workers")}
-
-    def timed(name):
-        def wrapper(*args, **kwargs):
-            with Timer() as t:
-                result = originals[name](*args, **kwargs)
-            phases[name.strip("_")] = phases.get(name.strip("_"), 0.0) + t.seconds
-            return result
-        return wrapper
-
-    for name in originals:
-        setattr(grading, name, timed(name))
-    try:
-        with Timer() as total:
-            summary = grading.grade_quiz(root, quiz, progress=False, api=api, workers=workers, warm=warm)
-    finally:
-        for name, original in originals.items():
-            setattr(grading, name, original)
-    phases["total"] = total.seconds
-    phases["autograde"] = total.seconds - phases.get("reconcile", 0) - phases.get("verify", 0)
-    return summary, phases
+def grade_with_dncourse(course: Path, quiz: str) -> tuple[float, str]:
+    """Seconds for ``dncourse grade QUIZ`` in ``course`` (exit status 1, "needs attention", is a finished run)."""
+    return _run([PYTHON, "-m", "dncourse.instructor.cli", "--course", str(course), "grade", quiz, "--no-progress"],
+                course, ok=(0, 1))
 
 
-def bench_grading(learners: int, quiz: str) -> list[Row]:
-    from dncourse.instructor.nbgrader_course import open_course
-    from dncourse.instructor.integrity.sandbox import sandbox_kernel
+def grade_with_nbgrader(course: Path, quiz: str) -> tuple[float, str]:
+    """Seconds for plain ``nbgrader autograde QUIZ`` in ``course``."""
+    return _run([nbgrader_command(), "autograde", quiz], course)
 
+
+def bench_grading(learners: int, repeats: int, quiz: str) -> list[Row]:
+    """One row: median ``dncourse grade`` time / median ``nbgrader autograde`` time on ``learners`` submissions."""
     work = Path(tempfile.mkdtemp(prefix="dncourse-bench-grading-"))
     try:
-        root = make_demo_course(work / "course", quiz, learners)
-        api = open_course(root)
-        kernel = sandbox_kernel(root)
-        floor_runs(root, api, kernel, 1, start=999)       # warm-up, not counted
-        first = learners // 2
-        floor = floor_runs(root, api, kernel, first)
-        summary, phases = timed_grade(root, quiz, api)
-        floor += floor_runs(root, api, kernel, learners - first, start=first)
-        # For comparison: the same cohort graded again with every kernel started when it is needed.
-        cold_summary, cold_phases = timed_grade(root, quiz, api, warm=False)
-        for run in (summary, cold_summary):
-            if len(run.graded) + sum(1 for p in run.problems if "autograde failed" in str(p)) != learners:
-                raise RuntimeError(f"not every learner was graded:\n{run.report()}")
-        if cold_summary.scores != summary.scores:
-            raise RuntimeError("grading with and without warm kernels gave different scores")
-        per_submission = phases["total"] / learners
-        per_cold = cold_phases["total"] / learners
-        per_floor = sum(floor) / len(floor)
-        print(f"grading: {per_submission:.2f} s per submission ({per_cold:.2f} s with kernels started when needed), "
-              f"floor {per_floor:.2f} s per notebook, ratio {per_submission / per_floor:.2f}", flush=True)
-        extra = {"learners": learners, "quiz": quiz, "protection": summary.protection,
-                 "graded": len(summary.graded), "problems": len(summary.problems),
-                 "phases_per_submission": {k: v / learners for k, v in phases.items()},
-                 "floor_runs": floor, "total_seconds": phases["total"],
-                 "cold_seconds_per_submission": per_cold}
-        return [Row("grading", f"dncourse grade, {learners} learners", ratio(per_submission, per_floor), TARGET,
-                    per_submission, per_floor,
-                    note="seconds per submission / seconds per one-cell notebook (same Execute, same kernel)",
-                    extra=extra),
-                Row("grading", f"dncourse grade, {learners} learners, kernels started when needed",
-                    ratio(per_cold, per_floor), None, per_cold, per_floor,
-                    note="the same, without starting each kernel one learner ahead (dncourse/warm_kernels.py)")]
+        template = make_course(work / "template", quiz, learners)
+        expected = sorted(p.name for p in (template / "submitted").iterdir())
+        ours, plain = [], []
+        output = ""
+        for r in range(repeats):
+            order = [("dncourse", ours), ("nbgrader", plain)]
+            for kind, times in (order if r % 2 == 0 else order[::-1]):
+                course = work / f"{kind}-{r}"
+                shutil.copytree(template, course)
+                seconds, out = (grade_with_dncourse if kind == "dncourse" else grade_with_nbgrader)(course, quiz)
+                graded = graded_learners(course, quiz)
+                if graded != expected:
+                    raise RuntimeError(f"{kind} graded {len(graded)} of {len(expected)} learners:\n{out[-3000:]}")
+                times.append(seconds)
+                if kind == "dncourse":
+                    output = out
+                shutil.rmtree(course, ignore_errors=True)
+        course_s, floor_s = median(ours), median(plain)
+        sandboxed = "bubblewrap sandbox" in output
+        row = Row("grading", f"dncourse grade, {learners} submissions", ratio(course_s, floor_s), TARGET, course_s,
+                  floor_s, note="whole command, sandbox and verification included / plain nbgrader autograde",
+                  extra={"learners": learners, "quiz": quiz, "dncourse_runs": ours, "nbgrader_runs": plain,
+                         "sandboxed": sandboxed, "per_submission": course_s / learners,
+                         "nbgrader_per_submission": floor_s / learners})
+        print(f"grading {learners} submissions: dncourse grade {course_s:.1f} s "
+              f"({'sandboxed' if sandboxed else 'NOT sandboxed'}), nbgrader autograde {floor_s:.1f} s, "
+              f"ratio {row.ratio:.2f}", flush=True)
+        return [row]
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
 def main(argv=None) -> int:
+    """``python -m bench.grading``: see the module's docstring."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--learners", type=int, default=100)
+    parser.add_argument("--learners", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quiz", default=QUIZ)
     parser.add_argument("--json", type=Path, required=True)
     args = parser.parse_args(argv)
-    from dncourse.instructor.nbgrader_course import ensure_tools_on_path
-
-    ensure_tools_on_path()
-    rows = bench_grading(max(2, args.learners), args.quiz)
-    save_rows(rows, args.json)
-    print(json.dumps(rows[0].extra["phases_per_submission"], indent=1))
+    if not (ROOT / "source" / args.quiz).is_dir():
+        parser.error(f"no quiz {args.quiz!r} in source/")
+    save_rows(bench_grading(max(1, args.learners), max(1, args.repeats), args.quiz), args.json)
     return 0
 
 

@@ -1,17 +1,15 @@
-"""Lessons: headless execution time of each lesson divided by that of its floor notebook.
+"""Lessons, headless: the time to run each lesson divided by the time to run its floor notebook.
 
-The floor notebook of a lesson only imports what the lesson imports: every
-module that running the lesson loads into its kernel (directly, through the
-course package, or lazily when a figure or widget first needs matplotlib or
-ipywidgets), beyond what a bare kernel already has.  Both are executed the
-same way (nbclient, a fresh ``python3`` kernel each, as ``tests/test_execute.py``
-does), alternately, and the ratio of the medians is reported.  What is left
-above 1 is the lesson's own work: reading data, drawing figures, building
-widgets.  The modules are those of the lesson's second run: the first run on
-a machine may also import jsonschema to check data files that later runs do
-not check again (``dncourse/validated.py``), and draws the figures whose
-pictures later runs show without matplotlib (``dncourse/pictures.py``).
-Notes and pictures are kept in a cache folder of the benchmark's own.
+A lesson's floor is a one-cell notebook that only imports what the lesson
+imports: every module that running the lesson loads into its kernel
+(directly, through the course package, or when a figure or widget first needs
+matplotlib or ipywidgets) beyond what a bare kernel of the same kernelspec
+already has, in the order the lesson loaded them.  Both run the same way,
+through the course's one headless runner (:func:`dncourse.runner.run_notebook`,
+a fresh ``python3`` kernel each, in a copy of ``notebooks/``), alternately; the
+ratio of the medians is reported.  What is left above 1 is the lesson's own
+work: reading data, drawing its figures (every run draws them: nothing is
+kept between runs), building widgets.
 
     python -m bench.lessons [--lessons 00-start-here,...] [--repeats 3] --json OUT
 """
@@ -24,124 +22,95 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from dncourse.common import lesson_part_main, ROOT, Row, Timer, median, ratio, tests_module
+from bench.common import ROOT, TARGETS, Row, Timer, lesson_part_main, lesson_paths, median, ratio
 
-TARGET = 1.5
-# The modules loaded in the kernel; a stand-in put there by dncourse.fastimport is marked with a "~".
-_DUMP = ("import sys as _s, json as _j\nprint('@@MODULES@@' + _j.dumps(["
-         "('~' if getattr(_m, '__dncourse_deferred__', False) else '') + _n for _n, _m in list(_s.modules.items())]))")
+TARGET = TARGETS["lessons"]
+HEAVY = ("matplotlib", "ipywidgets", "jsonschema", "numpy", "PIL", "nbgrader")
+# Prints the names of the modules loaded in the kernel.
+DUMP_MODULES = "import sys as _s, json as _j\nprint('@@MODULES@@' + _j.dumps(list(_s.modules)))"
+# Seconds one run of a lesson or a floor may take before it counts as failed.
+TIME_LIMIT = 300
 
 
-def _code_cell(source: str) -> dict:
+def code_cell(source: str) -> dict:
+    """A fresh code cell holding ``source``."""
     return {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": source}
 
 
-def _headless():
-    return tests_module("headless")  # the tests' way of running a notebook (tests/headless.py)
+def execute(nb: dict, folder: Path) -> tuple[float, object]:
+    """Seconds to run ``nb`` (a notebook as a dict) in a fresh kernel in ``folder``, and the run notebook.
 
-
-def _execute(nb: dict, folder: Path, tries: int = 3) -> tuple[float, dict]:
-    """Seconds to execute ``nb`` in a fresh kernel, and the executed notebook.
-
-    On a busy machine a kernel very rarely stops answering; such a run is
-    timed out after two minutes and tried again (the time of the run that
-    completed is the one reported).
+    A cell error or a run over :data:`TIME_LIMIT` raises: a benchmark of a
+    lesson that does not run would mean nothing.
     """
     import nbformat
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-    for attempt in range(tries):
-        node = nbformat.reads(json.dumps(nb), as_version=4)
-        client = _headless().notebook_client(node, timeout=120, startup_timeout=120, kernel_name="python3",
-                                             resources={"metadata": {"path": str(folder)}})
-        try:
-            with Timer() as t:
-                client.execute()
-            break
-        except (CellTimeoutError, DeadKernelError, TimeoutError, RuntimeError) as exc:
-            if attempt == tries - 1:
-                raise
-            print(f"a run did not finish ({exc.__class__.__name__}); trying again", flush=True)
-    for i, cell in enumerate(node.cells):
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "error":
-                raise RuntimeError(f"cell {i} failed: {out.get('ename')}: {out.get('evalue')}")
+    from dncourse.runner import run_notebook
+
+    node = nbformat.reads(json.dumps(nb), as_version=4)
+    with Timer() as t:
+        node = run_notebook(node, cwd=folder, time_limit=TIME_LIMIT)
     return t.seconds, node
 
 
-def _modules(node) -> list[str]:
+def loaded_modules(node) -> list[str]:
+    """The module names printed by the :data:`DUMP_MODULES` cell at the end of a run notebook."""
     for out in node.cells[-1].get("outputs", []):
         text = out.get("text", "")
         if "@@MODULES@@" in text:
             return json.loads(text.split("@@MODULES@@", 1)[1])
-    raise RuntimeError("the module list was not printed")
+    raise RuntimeError("the kernel did not print its list of modules")
 
 
 def floor_notebook(lesson: dict, modules: list[str]) -> dict:
-    """A one-cell notebook that imports ``modules`` (in the order the lesson loaded them)."""
-    deferred = [m[1:] for m in modules if m.startswith("~")]
-    modules = [m for m in modules if not m.startswith("~")]
-    source = "# Floor: only the imports of the lesson, nothing else\nimport importlib as _il\n"
-    if deferred:   # the lesson put off building the IRI grammar (dncourse.fastimport): so does the floor
-        source += "from dncourse.fastimport import defer_iri_grammar\ndefer_iri_grammar()\n"
-    source += (f"for _name in {modules!r}:\n    try:\n        _il.import_module(_name)\n"
-               "    except Exception:\n        pass\n")
+    """A one-cell notebook with ``lesson``'s metadata that imports ``modules`` in that order, and nothing else."""
+    source = ("# Floor: only the imports of the lesson, nothing else\nimport importlib as _il\n"
+              f"for _name in {modules!r}:\n    try:\n        _il.import_module(_name)\n"
+              "    except Exception:\n        pass\n")
     nb = copy.deepcopy(lesson)
-    nb["cells"] = [_code_cell(source)]
+    nb["cells"] = [code_cell(source)]
     return nb
 
 
 def bench_lessons(names: list[str] | None, repeats: int) -> list[Row]:
-    import os
-
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    paths = sorted((ROOT / "notebooks").glob("*.ipynb"))
-    if names:
-        paths = [p for p in paths if p.stem in names or any(p.stem.startswith(n) for n in names)]
-    if not paths:
-        raise SystemExit(f"no lesson matches {names}")
+    """One row per lesson: median lesson time / median floor time over ``repeats`` alternating runs."""
+    paths = lesson_paths(names)
     work = Path(tempfile.mkdtemp(prefix="dncourse-bench-lessons-"))
-    os.environ["DNCOURSE_CACHE_DIR"] = str(work / "cache")   # notes and pictures of this run's own
     try:
         folder = work / "notebooks"
         shutil.copytree(ROOT / "notebooks", folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
         bare = json.loads(paths[0].read_text(encoding="utf-8"))
-        bare["cells"] = [_code_cell(_DUMP)]
-        _, node = _execute(bare, folder)
-        baseline = set(_modules(node))
+        bare["cells"] = [code_cell(DUMP_MODULES)]
+        baseline = set(loaded_modules(execute(bare, folder)[1]))
         rows = []
         for path in paths:
             lesson = json.loads(path.read_text(encoding="utf-8"))
             probe = copy.deepcopy(lesson)
-            probe["cells"].append(_code_cell(_DUMP))
-            # Twice: the first run (also a warm-up: files are in the page cache afterwards) checks data
-            # files against their schemas and draws the figures, which later runs skip (they show the
-            # kept pictures); the floor imports what those later runs load.
-            _execute(probe, folder)
-            _, node = _execute(probe, folder)
-            modules = [m for m in _modules(node) if m not in baseline and not m.startswith("__")]
-            real = [m for m in modules if not m.startswith("~")]
+            probe["cells"].append(code_cell(DUMP_MODULES))
+            # Also a warm-up, not counted: afterwards the lesson's files are in the page cache.
+            modules = [m for m in loaded_modules(execute(probe, folder)[1])
+                       if m not in baseline and not m.startswith("__")]
             floor = floor_notebook(lesson, modules)
             lesson_times, floor_times = [], []
             for r in range(repeats):
-                order = [("lesson", lesson), ("floor", floor)]
-                for kind, nb in (order if r % 2 == 0 else order[::-1]):
-                    seconds, _ = _execute(nb, folder)
-                    (lesson_times if kind == "lesson" else floor_times).append(seconds)
+                order = [(lesson, lesson_times), (floor, floor_times)]
+                for nb, times in (order if r % 2 == 0 else order[::-1]):
+                    times.append(execute(nb, folder)[0])
             course, base = median(lesson_times), median(floor_times)
-            heavy = sorted({m.split(".")[0] for m in real if m.split(".")[0] in
-                            ("matplotlib", "ipywidgets", "jsonschema", "numpy", "PIL", "nbgrader")})
-            rows.append(Row("lessons", path.stem, ratio(course, base), TARGET, course, base,
-                            note=f"{len(real)} modules imported by the lesson; floor imports them too",
-                            extra={"lesson_runs": lesson_times, "floor_runs": floor_times,
-                                   "modules": len(real), "heavy_packages": heavy}))
-            print(f"{path.stem}: lesson {course:.2f} s, floor {base:.2f} s, ratio {rows[-1].ratio:.2f}", flush=True)
+            heavy = sorted({m.split(".")[0] for m in modules if m.split(".")[0] in HEAVY})
+            row = Row("lessons", path.stem, ratio(course, base), TARGET, course, base,
+                      note=f"{len(modules)} modules imported by the lesson; its floor imports them too",
+                      extra={"lesson_runs": lesson_times, "floor_runs": floor_times, "modules": len(modules),
+                             "heavy_packages": heavy})
+            rows.append(row)
+            print(f"{path.stem}: lesson {course:.2f} s, floor {base:.2f} s, ratio {row.ratio:.2f}", flush=True)
         return rows
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
 def main(argv=None) -> int:
+    """``python -m bench.lessons``: see the module's docstring."""
     return lesson_part_main(bench_lessons, __doc__, argv)
 
 

@@ -1,32 +1,72 @@
-"""The benchmark report: ``results.md`` (tables) and ``ratios.png`` (ratio per benchmark and its target)."""
+"""The benchmark report: ``results.md`` (every figure beside its target) and ``ratios.png`` (the same as bars)."""
 
 from __future__ import annotations
 
 import math
 from pathlib import Path
 
-GROUP_TITLES = {"lessons": "Lesson, headless", "browser": "Lesson in the browser", "grading": "Grading",
-                "import": "Import", "parallel": "Parallel grading"}
+from bench.common import PART_GROUP, TARGETS
+
+GROUP_TITLES = {"grading": "Grading", "lessons": "Lesson, headless", "browser": "Lesson in the browser",
+                "import": "Import"}
+TABLE_HEADER = "| Benchmark | What | Course (s) | Floor (s) | Ratio | Target | Met |"
 
 
-def _f(value, digits=2, unit="") -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "n/a" if value is None else ("never" if value == float("inf") else "n/a")
-    return f"{value:.{digits}f}{unit}"
+def fmt(value, digits: int = 2) -> str:
+    """``value`` with ``digits`` decimals, or "n/a" when it is missing or not finite."""
+    if value is None or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return "n/a"
+    return f"{value:.{digits}f}"
 
 
-def _met(row) -> str:
-    if row["met"] is None:
+def met_text(row: dict) -> str:
+    """The Met column: yes, **no**, or (reported) for a figure without a target or without a ratio."""
+    if row.get("ratio") is None or row.get("target") is None:
         return "(reported)"
-    return "yes" if row["met"] else "**no**"
+    return "yes" if row["ratio"] <= row["target"] else "**no**"
 
 
-def ratio_rows(results) -> list[dict]:
-    """Rows with a ratio against a floor (the parallel speed-up is shown apart)."""
-    return [r for r in results["rows"] if r["group"] != "parallel" and r["ratio"] is not None]
+def table_line(row: dict) -> str:
+    """One row of the table; the Met column is worked out here from the ratio and the target."""
+    target = "-" if row.get("target") is None else f"≤ {fmt(row['target'])}"
+    return (f"| {GROUP_TITLES.get(row['group'], row['group'])} | {row['name']} | {fmt(row.get('seconds'))} | "
+            f"{fmt(row.get('floor_seconds'))} | {fmt(row.get('ratio'))} | {target} | {met_text(row)} |")
 
 
-def write_markdown(results, out: Path) -> Path:
+def target_problems(results: dict) -> list[str]:
+    """What is wrong with the figures of the parts that ran: a part without rows, a row without its target,
+    a ratio that is not the course's time over the floor's, a time that is not a positive number.
+
+    Rows without a target are allowed only as extras beside a part's targeted rows (``target`` None and
+    ``ratio`` None, or a row the part marks as reported).
+    """
+    problems = []
+    rows = results["rows"]
+    for part, state in results["status"].items():
+        if not state.startswith("ok") or part not in TARGETS:
+            continue
+        group = PART_GROUP[part]
+        targeted = [r for r in rows if r["group"] == group and r.get("target") is not None]
+        if not targeted:
+            problems.append(f"{part}: no figure with its target ({TARGETS[part]})")
+        for r in rows:
+            if r["group"] != group:
+                continue
+            if r.get("target") is not None and r["target"] != TARGETS[part]:
+                problems.append(f"{part}: {r['name']} has target {r['target']}, not {TARGETS[part]}")
+            if r.get("ratio") is not None:
+                course, floor = r.get("seconds"), r.get("floor_seconds")
+                if not all(isinstance(v, (int, float)) and math.isfinite(v) and v > 0 for v in (course, floor)):
+                    problems.append(f"{part}: {r['name']} has a ratio but no positive times")
+                elif not math.isclose(r["ratio"], course / floor, rel_tol=1e-9):
+                    problems.append(f"{part}: {r['name']} has ratio {r['ratio']}, not {course / floor}")
+            elif r.get("target") is not None:
+                problems.append(f"{part}: {r['name']} has a target but no ratio")
+    return problems
+
+
+def write_markdown(results: dict, out: Path) -> Path:
+    """Write ``results.md`` in ``out``: the table, parts that did not run, and details per part."""
     rows = results["rows"]
     m = results["machine"]
     lines = ["# Benchmarks against the floor", "",
@@ -37,134 +77,71 @@ def write_markdown(results, out: Path) -> Path:
              "lower is better, and it should be at most the target.", ""]
     if results["size"] == "tiny":
         lines += ["*Tiny size: a check that the benchmarks run; the figures mean nothing.*", ""]
-    lines += ["| Benchmark | What | Course (s) | Floor (s) | Ratio | Target | Met |", "|---|---|---|---|---|---|---|"]
-    for r in ratio_rows(results):
-        lines.append(f"| {GROUP_TITLES.get(r['group'], r['group'])} | {r['name']} | {_f(r['seconds'])} | "
-                     f"{_f(r['floor_seconds'])} | {_f(r['ratio'])} | {_f(r['target'])} | {_met(r)} |")
+    lines += [TABLE_HEADER, "|---|---|---|---|---|---|---|"]
+    lines += [table_line(r) for r in rows]
     lines.append("")
     for part, state in results["status"].items():
         if not state.startswith("ok"):
             lines.append(f"- **{part}**: {state.splitlines()[0]}")
     lines.append("")
-
-    startup = next((r for r in rows if r["name"].startswith("start-up")), None)
-    nbg = next((r for r in rows if r["name"].startswith("from nbgrader")), None)
-    if startup:
-        lines += ["## Fixed start-up cost of `dncourse grade`", "",
-                  "Before the first learner is graded; paid once per run (and once per worker with `--workers`).", "",
-                  "| Phase | Seconds |", "|---|---|"]
-        lines += [f"| {k} | {_f(v)} |" for k, v in startup["extra"]["breakdown"].items()]
-        lines += [f"| **total** | **{_f(startup['seconds'])}** |", "",
-                  f"Without `dncourse.fastimport` (the IRI grammar built at import): "
-                  f"{_f(startup['extra']['without_fastimport'])} s, so it saves "
-                  f"{_f(startup['extra']['saved_by_fastimport'])} s per process. A process that only imports "
-                  f"nbgrader's API takes {_f(startup['floor_seconds'])} s.", ""]
-    if nbg:
-        lines += ["Where importing nbgrader goes (`python -X importtime`, own time by top-level package, "
-                  "without the deferral):", "", "| Package | Seconds |", "|---|---|"]
-        lines += [f"| {k} | {_f(v)} |" for k, v in list(nbg["extra"]["self_seconds_by_package"].items())[:10]]
-        lines.append("")
-    grading = next((r for r in rows if r["group"] == "grading" and r["name"].startswith("dncourse grade")), None)
+    grading = [r for r in rows if r["group"] == "grading"]
     if grading:
-        lines += ["## Grading, per submission", "", "| Phase | Seconds per submission |", "|---|---|"]
-        for k, v in grading["extra"]["phases_per_submission"].items():
-            lines.append(f"| {k} | {_f(v, 3)} |")
-        lines += [f"| floor: one-cell notebook, same Execute and kernel | {_f(grading['floor_seconds'], 3)} |", "",
-                  f"Protection during the run: {grading['extra']['protection']}", ""]
-        cold = grading["extra"].get("cold_seconds_per_submission")
-        if cold:
-            lines += ["Each learner's kernel is started while nbgrader is still busy with the learner before "
-                      "(`dncourse/warm_kernels.py`). The same cohort graded again with every kernel started when "
-                      f"it is needed, as nbgrader alone does: {_f(cold, 3)} s per submission (ratio "
-                      f"{_f(cold / grading['floor_seconds'])}); the scores were the same.", ""]
-    par = next((r for r in rows if r["group"] == "parallel"), None)
-    if par:
-        e = par["extra"]
-        small, large = e["sizes"]
-        lines += ["## Serial (SQLite) against parallel (PostgreSQL) grading", "",
-                  f"{e['workers']} workers on {e['cores']} cores; results identical to the serial run "
-                  "(scores per grade cell, problems, verified scores).", "",
-                  f"| | Serial, SQLite | Parallel, PostgreSQL, {e['workers']} workers |", "|---|---|---|",
-                  *[f"| {n} learners (s) | {_f(e['serial_seconds'][str(n)])} | {_f(e['parallel_seconds'][str(n)])} |"
-                    for n in (small, large)],
-                  f"| seconds per submission (slope) | {_f(e['serial_per_submission'])} | "
-                  f"{_f(e['parallel_per_submission'])} |",
-                  f"| fixed seconds (intercept) | {_f(e['serial_fixed'])} | {_f(e['parallel_fixed'])} |", "",
-                  f"Speed-up at {large} learners: **{_f(par['ratio'])}x** (per submission: "
-                  f"{_f(e['slope_speedup'])}x). "
-                  + (f"Parallel grading starts to pay from about **{_f(e['break_even_learners'], 0)} learners**."
-                     if math.isfinite(e["break_even_learners"]) else
-                     f"Parallel grading **never pays** on this machine's {e['cores']} cores: serial grading "
-                     "already keeps a second core busy by starting each learner's kernel one learner ahead."),
-                  ""]
-    imports = [r for r in rows if r["group"] == "import" and r["ratio"] is not None]
+        lines += ["## Grading", ""]
+        for r in grading:
+            e = r.get("extra", {})
+            lines.append(f"- {r['name']}: {fmt(e.get('per_submission'), 3)} s per submission against "
+                         f"{fmt(e.get('nbgrader_per_submission'), 3)} s for plain `nbgrader autograde`; "
+                         + ("every kernel in the bubblewrap sandbox" if e.get("sandboxed")
+                            else "**no sandbox** (bubblewrap is not available here)")
+                         + "; scores verified without running learner code.")
+        lines.append("")
+    imports = [r for r in rows if r["group"] == "import"]
     if imports:
         lines += ["## What importing the course package pulls in", ""]
-        for r in imports:
-            lines.append(f"- `{r['name']}`: {r['note']}")
+        lines += [f"- `{r['name']}`: {r['note']}" for r in imports]
         lines.append("")
     lessons = [r for r in rows if r["group"] == "lessons"]
     if lessons:
         lines += ["## Lessons: heavy libraries each one loads (its floor loads them too)", ""]
         for r in lessons:
-            lines.append(f"- {r['name']}: {r['extra'].get('modules', '?')} modules; "
-                         f"{', '.join(r['extra'].get('heavy_packages', [])) or 'no heavy library'}")
+            e = r.get("extra", {})
+            lines.append(f"- {r['name']}: {e.get('modules', '?')} modules; "
+                         f"{', '.join(e.get('heavy_packages', [])) or 'no heavy library'}")
         lines.append("")
-    path = out / "results.md"
+    path = Path(out) / "results.md"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
 
 
-def write_plot(results, out: Path) -> Path:
+def write_plot(results: dict, out: Path) -> Path:
+    """Write ``ratios.png`` in ``out``: each ratio as a bar, its target as a black mark."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = ratio_rows(results)
-    par = next((r for r in results["rows"] if r["group"] == "parallel"), None)
-    fig, axes = plt.subplots(1, 2 if par else 1, figsize=(13 if par else 8, max(3.5, 0.42 * len(rows) + 1.5)),
-                             squeeze=False)
-    ax = axes[0][0]
+    rows = [r for r in results["rows"] if r.get("ratio") is not None]
+    fig, ax = plt.subplots(figsize=(8, max(3.5, 0.42 * len(rows) + 1.5)))
     labels = [f"{GROUP_TITLES.get(r['group'], r['group'])}: {r['name']}" for r in rows]
-    values = [r["ratio"] for r in rows]
-    colours = ["#999999" if r["met"] is None else "#0072B2" if r["met"] else "#D55E00" for r in rows]
+    colours = {"(reported)": "#999999", "yes": "#0072B2", "**no**": "#D55E00"}
     y = list(range(len(rows)))[::-1]
-    ax.barh(y, values, color=colours, height=0.6)
+    ax.barh(y, [r["ratio"] for r in rows], color=[colours[met_text(r)] for r in rows], height=0.6)
     for yi, r in zip(y, rows):
-        if r["target"] is not None:
+        if r.get("target") is not None:
             ax.plot([r["target"]] * 2, [yi - 0.4, yi + 0.4], color="black", linewidth=2)
         ax.text(r["ratio"], yi, f" {r['ratio']:.2f}", va="center", fontsize=8)
     ax.axvline(1.0, color="grey", linewidth=0.8, linestyle=":")
     ax.set_yticks(y, labels, fontsize=8)
     ax.set_xlabel("course time / floor time (lower is better); black mark: target")
-    ax.set_title(f"Ratio to the floor ({results['size']} size); orange: above target, grey: no target",
-                 fontsize=10)
-    if par:
-        e = par["extra"]
-        ax2 = axes[0][1]
-        top = max(e["sizes"]) * 1.1
-        n = [0, top]
-        for mode, colour, label in (("serial", "#D55E00", "serial, SQLite"),
-                                    ("parallel", "#0072B2", f"parallel, PostgreSQL, {e['workers']} workers")):
-            fixed, slope = e[f"{mode}_fixed"], e[f"{mode}_per_submission"]
-            ax2.plot(n, [fixed + slope * x for x in n], color=colour, label=label)
-            ax2.plot(e["sizes"], [e[f"{mode}_seconds"][str(s)] for s in e["sizes"]], "o", color=colour)
-        if math.isfinite(e["break_even_learners"]) and e["break_even_learners"] <= top:
-            ax2.axvline(e["break_even_learners"], color="grey", linestyle="--", linewidth=0.8)
-            ax2.text(e["break_even_learners"], 0, f" pays from {e['break_even_learners']:.0f}", fontsize=8,
-                     va="bottom")
-        ax2.set_xlabel("learners")
-        ax2.set_ylabel("seconds to grade the cohort")
-        ax2.set_title(f"Speed-up {par['ratio']:.2f}x at {max(e['sizes'])} learners", fontsize=10)
-        ax2.legend(fontsize=8)
+    ax.set_title(f"Ratio to the floor ({results['size']} size); orange: above target, grey: no target", fontsize=10)
     fig.tight_layout()
-    path = out / "ratios.png"
+    path = Path(out) / "ratios.png"
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
 
 
-def write_report(results, out: Path) -> tuple[Path, Path]:
+def write_report(results: dict, out: Path) -> tuple[Path, Path]:
+    """Write ``results.md`` and ``ratios.png`` in ``out``; their paths."""
     out = Path(out)
     return write_markdown(results, out), write_plot(results, out)

@@ -2,242 +2,37 @@
 
 Used by the browser tests (``tests/browser``) and by ``tests/test_binder.py``:
 
-* :class:`JupyterServer` starts ``jupyter lab`` on 127.0.0.1 with a random port
-  and token, in isolated config, data, runtime, settings and workspace folders,
-  in the course's *learner* configuration (``jupyter/learner``).
-* The page helpers open a notebook, press *Run -> Run All Cells* in the menu,
-  wait until the kernel is idle, read every output, and find and operate every
-  widget by keyboard (buttons, tick boxes, radio buttons, sliders, number and
-  text boxes) or by selecting an option (drop-downs).
+* The server and the browser's settings come from the benchmarks, which drive
+  the same JupyterLab (``bench/lab_server.py``: :class:`JupyterServer`,
+  :func:`make_course_root`, :data:`CHROMIUM`, :data:`CHROMIUM_ARGS`), as do
+  opening a notebook, *Run -> Run All Cells* and reading every output
+  (``bench/lab_page.py``); they are imported here under the same names.
+* The helpers here wait until a notebook has settled, and find and operate
+  every widget by keyboard (buttons, tick boxes, radio buttons, sliders,
+  number and text boxes) or by selecting an option (drop-downs), and run
+  axe-core.
 
-JupyterLab is started with ``expose_app_in_browser`` so that the tests can read
-the kernel's status and the notebook's outputs from the page; everything the
-tests *do* goes through the keyboard, mouse and menus.
+Everything the tests *do* goes through the keyboard, mouse and menus.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
-ROOT = Path(__file__).resolve().parents[2]
-LEARNER_CONFIG = ROOT / "jupyter" / "learner"
-LEARNER_LAB_SETTINGS = LEARNER_CONFIG / "lab-settings"
+from bench.lab_page import (PANEL, WIDGET_ROOTS, cells, open_notebook, output_problems,  # noqa: F401
+                            run_all_from_menu, wait_for_kernel)
+from bench.lab_server import (CHROMIUM, CHROMIUM_ARGS, INSTALL_HINT,  # noqa: F401
+                              LEARNER_CONFIG, LEARNER_DISABLED_SERVER_EXTENSIONS, LEARNER_LAB_SETTINGS, ROOT,
+                              JupyterServer, free_port, make_course_root)
+
 AXE_JS = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
-
-CHROMIUM = os.environ.get("DNCOURSE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-INSTALL_HINT = ("install Debian's Chromium with `make browser-deps` (as root it runs "
-                "`apt-get install -y chromium`; otherwise run `sudo apt-get install chromium`), "
-                "or set DNCOURSE_CHROMIUM to a Chromium binary")
-
-# The nbgrader authoring tools that the learner configuration switches off.
-LEARNER_DISABLED_SERVER_EXTENSIONS = ("formgrader", "course_list", "assignment_list")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class JupyterServer:
-    """A ``jupyter lab`` process serving ``root`` in the learner configuration.
-
-    ``workdir`` holds the isolated Jupyter folders and the server's log.
-    ``extra_env`` is added to the environment (for example a different
-    ``JUPYTER_CONFIG_PATH``); ``learner=False`` leaves out the course's
-    learner configuration (the instructor's view).
-    """
-
-    root: Path
-    workdir: Path
-    learner: bool = True
-    extra_env: dict = field(default_factory=dict)
-    extra_args: list = field(default_factory=list)
-    python: str = sys.executable
-    port: int = 0
-    token: str = ""
-    process: subprocess.Popen | None = None
-
-    def environment(self) -> dict:
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("JUPYTER", "JPY_")) and k not in ("MPLBACKEND", "IPYTHONDIR")}
-        folders = {"JUPYTER_CONFIG_DIR": "config", "JUPYTER_DATA_DIR": "data",
-                   "JUPYTER_RUNTIME_DIR": "runtime", "JUPYTERLAB_SETTINGS_DIR": "user-settings",
-                   "JUPYTERLAB_WORKSPACES_DIR": "workspaces", "IPYTHONDIR": "ipython"}
-        for name, sub in folders.items():
-            (self.workdir / sub).mkdir(parents=True, exist_ok=True)
-            env[name] = str(self.workdir / sub)
-        env["PATH"] = str(Path(self.python).parent) + os.pathsep + env.get("PATH", "")
-        if self.learner:
-            env["JUPYTER_CONFIG_PATH"] = str(LEARNER_CONFIG)
-        env.update(self.extra_env)
-        return env
-
-    def command(self) -> list[str]:
-        cmd = [self.python, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={self.port}",
-               "--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}",
-               f"--ServerApp.root_dir={self.root}",
-               "--LabApp.expose_app_in_browser=True", "--JupyterNotebookApp.expose_app_in_browser=True"]
-        if self.learner:
-            cmd.append(f"--LabServerApp.app_settings_dir={LEARNER_LAB_SETTINGS}")
-        if os.getuid() == 0:
-            cmd.append("--allow-root")
-        return cmd + list(self.extra_args)
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def log_path(self) -> Path:
-        return self.workdir / "jupyter-server.log"
-
-    def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
-
-    def start(self, timeout: float = 120) -> "JupyterServer":
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        self.port = self.port or free_port()
-        self.token = self.token or os.urandom(24).hex()
-        log = open(self.log_path, "wb")
-        self.process = subprocess.Popen(self.command(), cwd=self.root, env=self.environment(),
-                                        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                        start_new_session=True)
-        log.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"jupyter lab stopped with code {self.process.returncode}:\n{self.log_tail()}")
-            try:
-                if self.request("/api/status")[0] == 200:
-                    return self
-            except OSError:
-                pass
-            time.sleep(0.5)
-        self.stop()
-        raise RuntimeError(f"jupyter lab did not answer within {timeout:.0f} s:\n{self.log_tail()}")
-
-    def request(self, path: str, data: bytes | None = None, method: str | None = None) -> tuple[int, bytes]:
-        """``(status, body)`` of a request to the server with the token."""
-        req = urllib.request.Request(self.base + path, data=data, method=method,
-                                     headers={"Authorization": f"token {self.token}"})
-        try:
-            with urllib.request.urlopen(req, timeout=120) as resp:
-                return resp.status, resp.read()
-        except urllib.error.HTTPError as err:
-            return err.code, err.read()
-
-    def stop(self) -> None:
-        """Stop the server (and the kernels it started: they are in its process group)."""
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                pass
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        if self.process.poll() is None:
-            self.process.wait(timeout=10)
-        self.process = None
-
-    def url(self, path: str, ui: str = "lab") -> str:
-        """The address that opens ``path`` (relative to the root) in JupyterLab or Notebook 7."""
-        if ui == "lab":
-            return f"{self.base}/lab/tree/{path}?reset&token={self.token}"
-        return f"{self.base}/notebooks/{path}?token={self.token}"
-
-
-def make_course_root(target: Path) -> Path:
-    """A throw-away copy of what a learner opens: the lessons, the released quizzes and the config.
-
-    The server runs here, never in the checkout, so Run All and autosave can
-    never write outputs into the committed notebooks.
-    """
-    target.mkdir(parents=True, exist_ok=True)
-    for folder in ("notebooks", "release"):
-        if (ROOT / folder).exists():
-            shutil.copytree(ROOT / folder, target / folder,
-                            ignore=shutil.ignore_patterns(".ipynb_checkpoints"), dirs_exist_ok=True)
-    for name in ("nbgrader_config.py",):
-        if (ROOT / name).exists():
-            shutil.copy2(ROOT / name, target / name)
-    return target
 
 
 # ---------------------------------------------------------------------------
 # In the page
 # ---------------------------------------------------------------------------
-
-PANEL = "(window.jupyterapp && window.jupyterapp.shell.currentWidget)"
-
-# Kernel messages are watched from the page: errors and stderr of any request
-# (cells, and widget callbacks, whose errors JupyterLab sends only to its hidden
-# log console) are collected.  Left out: the kernel's answers to the widget
-# manager's probe for widget state, which it sends when it connects, before the
-# notebook has imported ipywidgets ("No such comm target registered:
-# jupyter.widget.control", then "No such comm: <the probe's id>"); no learner
-# ever sees them.  A "No such comm" about a comm the kernel itself opened (a
-# widget) still counts.
-_HOOK_KERNEL = """() => {
-  const p = %s;
-  if (window.__dn) return true;
-  window.__dn = {problems: [], idle: 0, lastChange: Date.now(), kernelComms: new Set()};
-  const hook = (kernel) => {
-    if (!kernel) return;
-    kernel.statusChanged.connect((_, status) => {
-      window.__dn.lastChange = Date.now();
-      if (status === 'idle') window.__dn.idle += 1;
-    });
-    kernel.iopubMessage.connect((_, msg) => {
-      const t = msg.header.msg_type, c = msg.content;
-      if (t === 'comm_open') window.__dn.kernelComms.add(c.comm_id);
-      if (t === 'error') window.__dn.problems.push('error: ' + c.ename + ': ' + c.evalue);
-      if (t !== 'stream' || c.name !== 'stderr') return;
-      if (/^No such comm target registered: jupyter\\.widget\\.control\\s*$/.test(c.text)) return;
-      const gone = /^No such comm: (\\S+)\\s*$/.exec(c.text);
-      if (gone && !window.__dn.kernelComms.has(gone[1])) return;
-      window.__dn.problems.push('stderr: ' + c.text);
-    });
-  };
-  hook(p.sessionContext.session.kernel);
-  p.sessionContext.kernelChanged.connect((_, change) => hook(change.newValue));
-  return true;
-}""" % PANEL
-
-_KERNEL_STARTED = """() => {
-  const p = %s;
-  return !!(p && p.content && p.sessionContext && p.sessionContext.session && p.sessionContext.session.kernel);
-}""" % PANEL
-
-_KERNEL_READY = """() => {
-  const p = %s;
-  return !!(p && p.content && p.sessionContext && p.context && p.context.isReady &&
-            p.sessionContext.session && p.sessionContext.session.kernel &&
-            p.sessionContext.session.kernel.status === 'idle');
-}""" % PANEL
 
 _SETTLED = """(quiet) => {
   const p = %s;
@@ -246,23 +41,6 @@ _SETTLED = """(quiet) => {
   if (Date.now() - window.__dn.lastChange < quiet) return false;
   return ![...p.content.node.querySelectorAll('.jp-InputPrompt')].some(e => e.textContent.includes('*'));
 }""" % PANEL
-
-_CELLS = """() => {
-  const p = %s;
-  return p.content.widgets.map((cell, index) => {
-    const m = cell.model;
-    const out = {index, type: m.type, source: m.sharedModel.getSource().slice(0, 80)};
-    if (m.type === 'code') {
-      out.execution_count = m.executionCount;
-      out.outputs = m.outputs.toJSON();
-    }
-    return out;
-  });
-}""" % PANEL
-
-# The widget views that are the output of a cell (not those nested in another widget).
-WIDGET_ROOTS = """() => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output > .jupyter-widgets, .jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output > .jp-OutputArea-output > .jupyter-widgets')]
-  .filter(e => !e.parentElement.closest('.jupyter-widgets'))"""
 
 _MARK_CONTROLS = """(rootIndex) => {
   const root = (%s)()[rootIndex];
@@ -330,51 +108,10 @@ _SIGNATURE = """(rootIndex) => {
 }""" % WIDGET_ROOTS
 
 
-def wait_for_kernel(page, timeout_ms: int = 120_000) -> None:
-    page.wait_for_function(_KERNEL_STARTED, timeout=timeout_ms, polling=50)
-    page.evaluate(_HOOK_KERNEL)
-    page.wait_for_function(_KERNEL_READY, timeout=timeout_ms, polling=250)
-
-
-def open_notebook(page, server: JupyterServer, path: str, ui: str = "lab", timeout_ms: int = 120_000) -> None:
-    """Open ``path`` and wait until its kernel is idle."""
-    page.goto(server.url(path, ui), wait_until="domcontentloaded")
-    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=timeout_ms)
-    wait_for_kernel(page, timeout_ms)
-
-
-def run_all_from_menu(page) -> None:
-    """Run -> Run All Cells, as the lessons tell learners to."""
-    page.get_by_role("menuitem", name="Run", exact=True).click()
-    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-
-
 def wait_until_settled(page, timeout_ms: int = 180_000, quiet_ms: int = 1500) -> None:
     """Wait until the kernel is idle, no cell shows ``[*]``, and nothing changed for ``quiet_ms``."""
     page.wait_for_timeout(300)
     page.wait_for_function(_SETTLED, arg=quiet_ms, timeout=timeout_ms, polling=250)
-
-
-def cells(page) -> list[dict]:
-    return page.evaluate(_CELLS)
-
-
-def output_problems(page) -> list[str]:
-    """Errors and stderr in the cells' outputs, widget-display errors, and kernel messages seen."""
-    problems = []
-    for cell in cells(page):
-        if cell["type"] != "code":
-            continue
-        for out in cell["outputs"]:
-            if out["output_type"] == "error":
-                problems.append(f"cell {cell['index']}: {out['ename']}: {out['evalue']}")
-            elif out["output_type"] == "stream" and out.get("name") == "stderr":
-                problems.append(f"cell {cell['index']} wrote to stderr: {''.join(out['text'])[:300]}")
-    problems += [f"kernel said {p[:300]}" for p in page.evaluate("() => window.__dn ? window.__dn.problems : []")]
-    shown = page.evaluate("""() => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output')]
-        .map(e => e.innerText).filter(t => /Error displaying widget|Failed to (load|create) (model|view)|Loading widget\\.\\.\\./.test(t))""")
-    problems += [f"widget not shown: {t[:200]}" for t in shown]
-    return problems
 
 
 def unexecuted_code_cells(page) -> list[int]:
