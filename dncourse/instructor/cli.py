@@ -31,6 +31,8 @@ def _parser() -> argparse.ArgumentParser:
     grade = sub.add_parser("grade", help="autograde every submission of a quiz, then reconcile")
     grade.add_argument("quiz")
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")
+    grade.add_argument("--verbose", action="store_true",
+                       help="also show library warnings, the grading kernels' log and each learner's nbgrader log")
     report = sub.add_parser("report", help="item analysis of a quiz")
     report.add_argument("quiz")
     sub.add_parser("records", help="training records for the whole cohort")
@@ -48,10 +50,11 @@ def reports_dir(root: Path) -> Path:
     return Path(root) / "reports"
 
 
-def cmd_grade(root: Path, quiz: str, progress: bool = True, api=None) -> int:
+def cmd_grade(root: Path, quiz: str, progress: bool = True, api=None, verbose: bool = False) -> int:
+    """Grade every submission of ``quiz``, print the summary; EXIT_ATTENTION when something needs a look."""
     from dncourse.instructor.grading import grade_quiz
 
-    summary = grade_quiz(root, quiz, progress=progress, api=api)
+    summary = grade_quiz(root, quiz, progress=progress, api=api, verbose=verbose)
     print(summary.report())
     return EXIT_OK if summary.ok else EXIT_ATTENTION
 
@@ -154,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     root = args.course
     try:
         if args.command == "grade":
-            return cmd_grade(root, args.quiz, progress=not args.no_progress)
+            return cmd_grade(root, args.quiz, progress=not args.no_progress, verbose=args.verbose)
         if args.command == "report":
             return cmd_report(root, args.quiz)
         if args.command == "records":

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -139,25 +138,29 @@ def _check_gradebook(root: Path, quiz: str, db_url: str) -> None:
 
 
 def grade_quiz(root: Path, quiz: str, *, progress: bool = True, api=None, sandbox: bool = True,
-               kernels_ahead: bool = True) -> GradeSummary:
+               kernels_ahead: bool = True, verbose: bool = False) -> GradeSummary:
     """Autograde every submission of ``quiz`` in the course ``root``, reconcile, and verify.
 
-    ``api`` may be an already open ``NbGraderAPI`` (see :func:`open_course`).
-    With ``sandbox`` (the default) each grading kernel runs in a bubblewrap
-    sandbox where the platform allows it (see :mod:`dncourse.instructor.integrity.sandbox`).  Every
-    submission is then scored again from its answer cells without running them
-    (see :mod:`dncourse.instructor.integrity.verify`); differences and tampering are problems.
+    ``api`` may be an already open ``NbGraderAPI`` (see :func:`open_course`);
+    the settings this run needs are set on it for the run only.  With
+    ``sandbox`` (the default) each grading kernel runs in a bubblewrap sandbox
+    where the platform allows it (see :mod:`dncourse.instructor.integrity.sandbox`).
+    Every submission is then scored again from its answer cells without
+    running them (see :mod:`dncourse.instructor.integrity.verify`); differences
+    and tampering are problems.
 
     With ``kernels_ahead`` (the default), each learner's kernel is started
     while nbgrader is still busy with the learner before (see
     :mod:`dncourse.instructor.kernels`); the scores are the same either way.
     Every grading kernel is managed with :class:`dncourse.runner.SlicedKernelClient`.
-    """
-    from traitlets.config import Config
 
+    The terminal shows the progress bar (with ``progress``) and nothing else
+    (see :mod:`dncourse.instructor.quiet`); with ``verbose``, library warnings,
+    the kernels' own log and each learner's nbgrader log are shown too.
+    """
+    from dncourse.instructor.integrity.sandbox import sandbox_kernelspec
     from dncourse.instructor.nbgrader_course import open_course
-    from dncourse.instructor.integrity.sandbox import sandbox_kernel
-    from dncourse.runner import sliced_config
+    from dncourse.instructor.quiet import quiet_output
 
     root = Path(root).resolve()
     check_course(root, quiz)
@@ -167,28 +170,24 @@ def grade_quiz(root: Path, quiz: str, *, progress: bool = True, api=None, sandbo
     learners = submitted_learners(root, quiz)
     expected = expected_notebooks(root, quiz)
     summary = GradeSummary(quiz=quiz)
-    api.update_config(sliced_config())   # no wait for a kernel's reply can stall the run
-    kernel = sandbox_kernel(root) if sandbox else None
-    if kernel:
-        api.update_config(Config({"Execute": {"kernel_name": kernel}}))
-        summary.protection = ("each grading kernel ran in a bubblewrap sandbox: the course folder was hidden "
-                              "and only the kernel's own folder was writable")
-    else:
-        api.update_config(Config({"Execute": {"kernel_name": ""}}))
-        summary.protection = ("none at the file level (bubblewrap is not available here); answers were still "
-                              "verified without running learner code")
     started = time.time()
+    with contextlib.ExitStack() as run:
+        run.enter_context(quiet_output(verbose))
+        kernel = run.enter_context(sandbox_kernelspec(root)) if sandbox else None
+        if kernel:
+            summary.protection = ("each grading kernel ran in a bubblewrap sandbox: the course folder was hidden "
+                                  "and only the kernel's own folder was writable")
+        else:
+            summary.protection = ("none at the file level (bubblewrap is not available here); answers were "
+                                  "still verified without running learner code")
+        run.enter_context(_settings_for_run(api, kernel or "", verbose))
+        bar = None
+        if progress:
+            from tqdm import tqdm
 
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(learners), desc=f"Grading {quiz}", unit="learner", dynamic_ncols=True)
-    # nbgrader's gradebook emits SQLAlchemy "not in session" warnings on every re-grade; they are harmless.
-    warnings.filterwarnings("ignore", message=".*not in session.*")
-    outcomes = _autograde_serially(api, quiz, learners, bar, kernels_ahead=kernels_ahead)
-    if bar is not None:
-        bar.close()
+            bar = run.enter_context(tqdm(total=len(learners), desc=f"Grading {quiz}", unit="learner",
+                                         dynamic_ncols=True))
+        outcomes = _autograde_serially(api, quiz, learners, bar, kernels_ahead=kernels_ahead, verbose=verbose)
     failed = set()
     for learner in learners:
         summary.problems += _check_submission(root, quiz, learner, expected)
@@ -199,17 +198,41 @@ def grade_quiz(root: Path, quiz: str, *, progress: bool = True, api=None, sandbo
             failed.add(learner)
             summary.problems.append(Problem(learner, f"autograde failed: {_first_error_line(outcome)}"))
 
-    summary.problems += _reconcile(root, quiz, learners, expected, failed, started, summary, db_url)
-    summary.problems += _verify(root, quiz, learners, summary)
+    with quiet_output(verbose):
+        summary.problems += _reconcile(root, quiz, learners, expected, failed, started, summary, db_url)
+        summary.problems += _verify(root, quiz, learners, summary)
     summary.seconds = time.time() - started
     return summary
 
 
-def _autograde_serially(api, quiz: str, learners: list[str], bar, kernels_ahead: bool = True) -> dict:
+@contextlib.contextmanager
+def _settings_for_run(api, kernel_name: str, verbose: bool):
+    """Within the block, ``api`` grades with ``kernel_name`` (\"\": the notebook's own), the sliced
+    kernel client and, unless ``verbose``, quiet kernels; afterwards its configuration is as it was."""
+    from traitlets.config import Config
+
+    from dncourse.instructor.quiet import KERNEL_QUIET_OPTIONS
+    from dncourse.runner import sliced_config
+
+    before = api.config   # update_config replaces api.config with an updated copy: this one stays as it is
+    extra = list(before.get("Execute", {}).get("extra_arguments") or [])
+    if not verbose:
+        extra += [option for option in KERNEL_QUIET_OPTIONS if option not in extra]
+    settings = sliced_config(Config({"Execute": {"kernel_name": kernel_name, "extra_arguments": extra}}))
+    api.update_config(settings)
+    try:
+        yield
+    finally:
+        api.config = before
+
+
+def _autograde_serially(api, quiz: str, learners: list[str], bar, kernels_ahead: bool = True,
+                        verbose: bool = False) -> dict:
     """Autograde ``learners`` one after the other; ``{learner: outcome}``.
 
     With ``kernels_ahead``, each learner's kernel is started while nbgrader
     is still busy with the learner before (see :mod:`dncourse.instructor.kernels`).
+    With ``verbose``, each learner's nbgrader log is printed (above the bar).
     """
     from dncourse.instructor.kernels import kernels_started_ahead
 
@@ -219,9 +242,23 @@ def _autograde_serially(api, quiz: str, learners: list[str], bar, kernels_ahead:
             if bar is not None:
                 bar.set_postfix_str(learner)
             outcomes[learner] = _autograde_one(api, quiz, learner)
+            if verbose:
+                _print_log(learner, outcomes[learner], bar)
             if bar is not None:
                 bar.update(1)
     return outcomes
+
+
+def _print_log(learner: str, outcome: dict, bar) -> None:
+    """Print one learner's nbgrader log and error to stderr, above the progress bar if there is one."""
+    import sys
+
+    text = "\n".join(part.rstrip() for part in (outcome.get("log"), outcome.get("error")) if part)
+    message = f"--- {learner}: nbgrader autograde {'succeeded' if outcome.get('success') else 'FAILED'}\n{text}"
+    if bar is not None:
+        bar.write(message, file=sys.stderr)
+    else:
+        print(message, file=sys.stderr)
 
 
 # What jupyter_client says of a kernel that died before it answered at all, so before any of the

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -49,12 +50,20 @@ def _submit(course: Path, learner: str, nb: dict | str, name: str = NB):
     (folder / "timestamp.txt").write_text("2026-11-29 09:00:00.000000 UTC")
 
 
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    """A course with QUIZ generated and registered in its gradebook, made once for this module."""
+    root = make_course(tmp_path_factory.mktemp("generated") / "course")
+    assert open_course(root).generate_assignment(QUIZ)["success"]
+    return root
+
+
 @pytest.fixture
-def course(tmp_path):
-    root = make_course(tmp_path)
-    api = open_course(root)
-    assert api.generate_assignment(QUIZ)["success"]
-    return root, api
+def course(generated, tmp_path):
+    """A fresh copy of the generated course, and an nbgrader API open on it."""
+    root = tmp_path / "course"
+    shutil.copytree(generated, root)
+    return root, open_course(root)
 
 
 # --- route 1: the nbgrader exchange -------------------------------------------------------
@@ -152,6 +161,31 @@ def test_grade_feedback_and_export_of_a_known_cohort(course, capsys):
         exporter.export(gb)
     rows = {r["student_id"]: r for r in csv.DictReader((root / "grades.csv").open())}
     assert {k: float(v["raw_score"]) for k, v in rows.items()} == {"ana": 10.0, "ben": 8.0, "cal": 0.0}
+
+
+# --- quiet output ---------------------------------------------------------------------------
+
+def _lines(text: str) -> list[str]:
+    return [line for line in text.replace("\r", "\n").splitlines() if line.strip()]
+
+
+def test_grade_shows_only_its_progress_bar_and_summary_unless_verbose(course, capfd):
+    root, _api = course
+    key = _key(root)
+    _submit(root, "ada", _answered(root, key))
+    _submit(root, "bob", _answered(root, {}))
+    assert cli.main(["--course", str(root), "grade", QUIZ]) == cli.EXIT_OK
+    out, err = capfd.readouterr()
+    summary = _lines(out)
+    assert len(summary) == 3 and re.fullmatch(rf"{QUIZ}: graded 2 submission\(s\) in [0-9.]+ s\.", summary[0])
+    assert summary[1].startswith("Protection: ") and summary[2].startswith("Reconciliation: ")
+    assert _lines(err) and all(line.startswith(f"Grading {QUIZ}:") for line in _lines(err)), _lines(err)
+    assert "2/2" in _lines(err)[-1]
+    assert cli.main(["--course", str(root), "grade", QUIZ, "--verbose", "--no-progress"]) == cli.EXIT_OK
+    out, err = capfd.readouterr()
+    assert len(_lines(out)) == 3 and "graded 2 submission(s)" in out
+    assert "--- ada: nbgrader autograde succeeded" in err and "--- bob: nbgrader autograde succeeded" in err
+    assert "Kernel is running over TCP" in err                  # the grading kernels' own log
 
 
 # --- reconciliation and bad input ---------------------------------------------------------

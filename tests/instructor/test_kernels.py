@@ -142,7 +142,7 @@ def test_kernels_started_ahead_sets_the_api_for_the_block_only(tmp_path):
         assert Execute not in api.config.Autograde.autograde_preprocessors
         assert pool.started == 1                                 # the first learner's kernel is starting
         spare = pool.waiting()[0]
-    assert api.config.AheadExecute.kernel_pool is None
+    assert api.config.get("AheadExecute", {}).get("kernel_pool") is None
     assert list(api.config.Autograde.autograde_preprocessors) == list(default)
     assert not run_sync(spare.is_alive)() and not pool.folder.exists()
     leftovers = [name for module in (kernels, grading) for name, value in vars(module).items()
@@ -187,7 +187,9 @@ def _graded_cohort(tmp, ahead):
     (folder / f"{QUIZ}.ipynb").write_text(json.dumps(nb), encoding="utf-8")
     (folder / "notes.txt").write_text("submitted beside the notebook", encoding="utf-8")
     (folder / "timestamp.txt").write_text((source / "timestamp.txt").read_text())
+    path_before = os.environ.get("JUPYTER_PATH")
     summary = grade_quiz(root, QUIZ, progress=False, api=api, kernels_ahead=ahead)
+    assert os.environ.get("JUPYTER_PATH") == path_before, "the sandbox's kernelspec is on JUPYTER_PATH for the run only"
     graded = nbformat.read(root / "autograded" / REPORTER / QUIZ / f"{QUIZ}.ipynb", as_version=4)
     printed = "".join(o.get("text", "") for c in graded.cells for o in c.get("outputs", []))
     return root, summary, quiz_scores(root, QUIZ), printed, api
@@ -227,5 +229,5 @@ def test_a_grading_run_leaves_nothing_set_and_no_kernel_folder(ahead_and_not, tm
     cwd = printed.split("CWD=", 1)[1].splitlines()[0]
     pool_folder = os.path.dirname(cwd)
     assert "dncourse-grading-kernels-" in pool_folder and not os.path.exists(pool_folder)
-    assert api.config.AheadExecute.kernel_pool is None
-    assert AheadExecute not in api.config.Autograde.autograde_preprocessors
+    assert api.config.get("AheadExecute", {}).get("kernel_pool") is None
+    assert AheadExecute not in api.config.get("Autograde", {}).get("autograde_preprocessors", [])
