@@ -3,16 +3,20 @@
 * ``repo2docker --no-build --debug .`` shows the image Binder would build: from
   ``environment.yml``, with Python 3.11, then ``postBuild``.
 * ``postBuild`` is run for real into a throw-away Python environment that
-  stands in for Binder's (it sees the course's installed packages): then a
-  Jupyter server started from that environment, exactly as Binder starts it,
-  answers 404 for the Formgrader, validates a quiz, and JupyterLab lists the
-  widgets manager as enabled and OK.
+  stands in for Binder's (it sees the course's installed packages, so nothing
+  is downloaded; pip gets no package index): it installs the course package
+  (editable, without build isolation) and the learner settings into that
+  environment.  Then a Jupyter server started from that environment, exactly
+  as Binder starts it, answers 404 for the Formgrader, validates a quiz, and
+  JupyterLab lists the widgets manager as enabled and OK.
 * The same holds for the local learner configuration that ``make lab`` uses
   (``jupyter/learner``), and, to show these tests can fail, the Formgrader is
   there in the instructor's configuration.
 * The learner settings themselves: nbgrader's authoring tools disabled and
   locked with Validate kept, no news, and every default shortcut that deletes,
-  cuts, merges, splits, pastes or retypes a cell switched off.
+  cuts, merges, splits, pastes or retypes a cell switched off; no kernel
+  set-up (no IPython configuration or kernel extension), and ``make lab``
+  opens JupyterLab with no step that runs notebooks first.
 """
 
 from __future__ import annotations
