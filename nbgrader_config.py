@@ -1,7 +1,7 @@
 """nbgrader settings for the course "Dry Needling: Benefits and Safety".
 
 Instructors: run every nbgrader command from the folder that holds this file.
-Each setting below says what it does; the instructor guide in README.md shows
+Each setting below says what it does; the instructor guide (docs/instructor.md) shows
 the commands that use them.
 """
 
