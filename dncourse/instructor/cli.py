@@ -60,7 +60,7 @@ def cmd_grade(root: Path, quiz: str, progress: bool = True, api=None, verbose: b
 
 
 def cmd_report(root: Path, quiz: str) -> int:
-    from dncourse.instructor.gradebook import question_labels, quiz_scores
+    from dncourse.instructor.gradebook import marking_counts, question_labels, quiz_scores
     from dncourse.instructor.item_analysis import analyse, option_counts, write_item_report
 
     check_course(root, quiz)
@@ -72,7 +72,7 @@ def cmd_report(root: Path, quiz: str) -> int:
         raise CourseError(f"no graded submissions of {quiz} yet: run `dncourse grade {quiz}` first")
     from dncourse.instructor.integrity.verify import verify_quiz, write_integrity_report
 
-    items = analyse(scores, max_points, question_labels(max_points))
+    items = analyse(scores, max_points, question_labels(max_points), marking_counts(root, quiz))
     counts = option_counts(root, quiz, sorted(scores))
     _, _, integrity = write_integrity_report(reports_dir(root) / quiz, quiz,
                                              verify_quiz(root, quiz, sorted(scores), scores))
@@ -81,6 +81,9 @@ def cmd_report(root: Path, quiz: str) -> int:
     print(f"{quiz}: item analysis of {len(items)} questions for {len(scores)} learners.")
     for item in flagged:
         print(f"  - {item.label}: {'; '.join(item.flags)}")
+    for item in items:
+        if item.not_marked:
+            print(f"  - {item.label}: {item.status} (no figures until its written answers are marked)")
     print(f"Written: {csv_path}\n         {html_path}")
     return EXIT_OK
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-__all__ = ["QuizResult", "gradebook_url", "open_gradebook", "question_labels", "quiz_scores", "results"]
+__all__ = ["QuizResult", "gradebook_url", "marking_counts", "open_gradebook", "question_labels", "quiz_scores",
+           "results"]
 
 
 @dataclass
@@ -72,6 +73,25 @@ def quiz_scores(root: Path, quiz: str):
                     marked = not grade.needs_manual_grade
                     row[grade.name] = grade.score if marked else None
     return scores, max_points
+
+
+def marking_counts(root: Path, quiz: str) -> dict[str, tuple[int, int]]:
+    """``{grade_id: (awaiting, marked)}`` for the questions a person marks (written answers).
+
+    ``awaiting``: answers nobody has marked yet; ``marked``: answers a person
+    has marked.  An answer left as released is scored 0 by nbgrader without
+    marking and counts as neither.  Questions with neither are left out.
+    """
+    counts: dict[str, list[int]] = {}
+    with open_gradebook(root) as gb:
+        for submission in gb.find_assignment(quiz).submissions:
+            for nb in submission.notebooks:
+                for grade in nb.grades:
+                    if grade.needs_manual_grade:
+                        counts.setdefault(grade.name, [0, 0])[0] += 1
+                    elif grade.manual_score is not None:
+                        counts.setdefault(grade.name, [0, 0])[1] += 1
+    return {gid: (awaiting, marked) for gid, (awaiting, marked) in counts.items()}
 
 
 def _natural(gid: str):

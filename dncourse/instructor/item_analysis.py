@@ -7,6 +7,11 @@ question's score and each learner's score on the rest of the quiz, the
 separate stronger from weaker learners), and for choice questions how many
 learners picked each option, read from the submitted answer cells without
 running them.  The report is a CSV and an HTML page with charts.
+
+A written question that nobody has marked yet has no figures and no flags:
+it is shown as "not marked yet", since the only scores it has so far are the
+zeros of answers left blank.  Once some answers are marked, its figures use
+the answers with a score, and its status says how many still await marking.
 """
 
 from __future__ import annotations
@@ -21,12 +26,13 @@ from pathlib import Path
 from dncourse.answers import AnswerFormatError, normalise
 from dncourse.instructor.quizspec import literal_answer, nbgrader_meta, read_questions
 
-__all__ = ["TOO_EASY", "TOO_HARD", "POOR_DISCRIMINATION", "Item", "analyse", "item_rows",
+__all__ = ["TOO_EASY", "TOO_HARD", "POOR_DISCRIMINATION", "NOT_MARKED", "Item", "analyse", "item_rows",
            "write_item_report"]
 
 TOO_EASY = 0.90            # difficulty at or above this: almost everyone got it
 TOO_HARD = 0.30            # difficulty at or below this: almost no one did
 POOR_DISCRIMINATION = 0.20  # item-rest correlation below this
+NOT_MARKED = "not marked yet"
 
 
 @dataclass
@@ -41,6 +47,12 @@ class Item:
     difficulty: float | None = None
     discrimination: float | None = None
     flags: list[str] = field(default_factory=list)
+    status: str = ""    # NOT_MARKED, or how many written answers still await marking
+
+    @property
+    def not_marked(self) -> bool:
+        """Whether this is a written question nobody has marked yet (it has no figures)."""
+        return self.status == NOT_MARKED
 
 
 def _item_flags(item: Item) -> list[str]:
@@ -57,16 +69,28 @@ def _item_flags(item: Item) -> list[str]:
 
 
 def analyse(scores: dict[str, dict[str, float]], max_points: dict[str, float],
-            labels: dict[str, str] | None = None) -> list[Item]:
+            labels: dict[str, str] | None = None,
+            marking: dict[str, tuple[int, int]] | None = None) -> list[Item]:
     """Difficulty and item-rest discrimination from ``scores[learner][grade_id]``.
 
     Learners without a score for a question (a written answer not yet marked)
-    are left out of that question's figures.
+    are left out of that question's figures.  ``marking`` is
+    :func:`dncourse.instructor.gradebook.marking_counts`: a question with
+    answers awaiting marking and none marked yet is :data:`NOT_MARKED`, with
+    no figures and no flags.
     """
     labels = labels or {}
+    marking = marking or {}
     items = []
     for gid, maximum in max_points.items():
         item = Item(gid, labels.get(gid, gid), maximum)
+        awaiting, marked = marking.get(gid, (0, 0))
+        if awaiting and not marked:
+            item.status = NOT_MARKED
+            items.append(item)
+            continue
+        if awaiting:
+            item.status = f"{awaiting} answer(s) not marked yet; figures from the others"
         item.scores = {learner: s[gid] for learner, s in scores.items() if s.get(gid) is not None}
         if item.scores and maximum > 0:
             item.difficulty = sum(item.scores.values()) / (len(item.scores) * maximum)
@@ -134,6 +158,7 @@ def item_rows(items: list[Item], counts: dict[str, dict[str, int]] | None = None
             "discrimination": "" if item.discrimination is None else f"{item.discrimination:.3f}",
             "answers_given": "; ".join(f"{k}: {v}" for k, v in opts.items()),
             "flags": "; ".join(item.flags),
+            "status": item.status,
         })
     return rows
 
@@ -162,8 +187,8 @@ def _chart(items: list[Item]) -> str:
         disc = [i.discrimination if i.discrimination is not None else 0 for i in items]
         right.barh(y, disc, color=[PALETTE[3] if d < POOR_DISCRIMINATION else PALETTE[2] for d in disc],
                    hatch=None)
-        for yi, d in zip(y, disc):
-            if d < POOR_DISCRIMINATION:
+        for yi, d, item in zip(y, disc, items):
+            if d < POOR_DISCRIMINATION and not item.not_marked:
                 right.plot(max(d, 0) + 0.03, yi, marker=MARKERS[6], color="black", linestyle="none")
         right.axvline(POOR_DISCRIMINATION, color="0.3", linestyle="--",
                       label=f"poor below {POOR_DISCRIMINATION:.2f} (marked ✕)")
@@ -176,7 +201,8 @@ def _chart(items: list[Item]) -> str:
         plt.close(fig)
     import base64
 
-    alt = "; ".join(f"{i.label}: difficulty {i.difficulty or 0:.2f}, discrimination "
+    alt = "; ".join(f"{i.label}: {NOT_MARKED}" if i.not_marked else
+                    f"{i.label}: difficulty {i.difficulty or 0:.2f}, discrimination "
                     f"{'n/a' if i.discrimination is None else f'{i.discrimination:.2f}'}" for i in items)
     return (f'<img src="data:image/png;base64,{base64.b64encode(png).decode()}" '
             f'alt="Bar charts of difficulty and discrimination per question. {html.escape(alt)}">')
@@ -204,7 +230,8 @@ td,th{{border:1px solid #999;padding:.3em .5em;text-align:left}}img{{max-width:1
 <p>Difficulty is the share of a question's points the cohort earned (high = easy). Discrimination is the
 correlation between a question's score and the rest of the quiz (low or negative = the question does not
 separate stronger from weaker learners; check its wording and its key). Flags: too easy at or above
-{TOO_EASY:.2f}, too hard at or below {TOO_HARD:.2f}, poor discrimination below {POOR_DISCRIMINATION:.2f}.</p>
+{TOO_EASY:.2f}, too hard at or below {TOO_HARD:.2f}, poor discrimination below {POOR_DISCRIMINATION:.2f}.
+A written question nobody has marked yet is shown as "{NOT_MARKED}", without figures or flags.</p>
 {_chart(items) if items else ''}
 <h2>Questions</h2><table><tr>{head}</tr>{table}</table>
 {extra_html}

@@ -313,20 +313,80 @@ def test_records_csv_and_pages(tmp_path):
     assert len(list(csv.DictReader(csv_path.open()))) == 3
 
 
-def test_demo_cohort_then_records_through_the_command_line(tmp_path, capsys):
-    course = make_course(tmp_path)
+@pytest.fixture(scope="module")
+def demo_course(tmp_path_factory):
+    """Five demo learners' submissions of QUIZ, made and graded through the command line, once."""
+    course = make_course(tmp_path_factory.mktemp("demo") / "course")
     assert cli.main(["--course", str(course), "demo-cohort", "5", "--quiz", QUIZ]) == 0
-    learners = sorted(p.name for p in (course / "submitted").iterdir())
-    assert learners == [f"learner{i:03d}" for i in range(1, 6)]
-    first = (course / "submitted" / "learner001" / QUIZ / NB).read_text()
-    assert cli.main(["--course", str(course), "demo-cohort", "5", "--quiz", QUIZ]) == 0
-    assert (course / "submitted" / "learner001" / QUIZ / NB).read_text() == first, "the seed fixes the cohort"
     assert cli.main(["--course", str(course), "grade", QUIZ, "--no-progress"]) == 0
-    assert cli.main(["--course", str(course), "records"]) == 0
-    rows = list(csv.DictReader((course / "reports" / "records" / "records.csv").open()))
+    return course
+
+
+def test_the_demo_cohort_is_fixed_by_its_seed(demo_course, tmp_path):
+    from dncourse.instructor.demo_cohort import make_demo_cohort
+
+    learners = sorted(p.name for p in (demo_course / "submitted").iterdir())
+    assert learners == [f"learner{i:03d}" for i in range(1, 6)]
+    for folder in ("source", "release"):
+        shutil.copytree(demo_course / folder, tmp_path / folder)
+    assert make_demo_cohort(tmp_path, QUIZ, 5) == learners
+    for learner in learners:
+        again = (tmp_path / "submitted" / learner / QUIZ / NB).read_text()
+        assert again == (demo_course / "submitted" / learner / QUIZ / NB).read_text()
+
+
+def test_demo_cohort_records_through_the_command_line(demo_course, capsys):
+    assert cli.main(["--course", str(demo_course), "records"]) == 0
+    rows = list(csv.DictReader((demo_course / "reports" / "records" / "records.csv").open()))
     assert len(rows) == 5
     assert [r["status"] for r in rows if r["learner"] == "learner005"][0].endswith("submitted late")
     assert len({r["score"] for r in rows}) > 1, "the cohort's answers are mixed"
+
+
+def _written(course) -> str:
+    """The grade id of QUIZ's written (manually marked) question."""
+    auto = {q.grade_id for q in read_questions(course / "source" / QUIZ / NB)}
+    gids = [nbgrader_meta(c).get("grade_id") for c in json.loads((course / "source" / QUIZ / NB).read_text())["cells"]
+            if nbgrader_meta(c).get("grade") and c["cell_type"] == "markdown"]
+    assert len(gids) == 1 and gids[0] not in auto
+    return gids[0]
+
+
+def test_a_written_question_nobody_marked_yet_has_no_figures_and_no_flags(demo_course, tmp_path, capsys):
+    from nbgrader.api import Gradebook
+
+    course = tmp_path / "course"
+    shutil.copytree(demo_course, course)   # this test marks an answer: on its own copy
+    written = _written(course)
+    assert cli.cmd_report(course, QUIZ) == cli.EXIT_OK
+    out = capsys.readouterr().out
+    path = course / "reports" / QUIZ / "item-analysis.csv"
+    row = {r["grade_id"]: r for r in csv.DictReader(path.open())}[written]
+    assert row["status"] == "not marked yet" and row["flags"] == ""
+    assert row["difficulty"] == "" and row["discrimination"] == ""
+    label = row["question"]
+    assert f"  - {label}: not marked yet" in out and f"  - {label}: too hard" not in out
+    # once a person has marked one answer, the question has figures from the answers with a score
+    url = open_course(course).coursedir.db_url
+    with Gradebook(url) as gb:
+        waiting = [g for s in gb.find_assignment(QUIZ).submissions for nb in s.notebooks for g in nb.grades
+                   if g.name == written and g.needs_manual_grade]
+        assert len(waiting) >= 2, "the demo cohort writes answers to the written question"
+        waiting[0].manual_score = 2.0
+        waiting[0].needs_manual_grade = False
+        gb.db.commit()
+    assert cli.cmd_report(course, QUIZ) == cli.EXIT_OK
+    row = {r["grade_id"]: r for r in csv.DictReader(path.open())}[written]
+    assert row["status"] == f"{len(waiting) - 1} answer(s) not marked yet; figures from the others"
+    assert row["difficulty"] != "" and f"  - {label}: not marked yet" not in capsys.readouterr().out
+
+
+def test_item_analysis_leaves_unmarked_written_questions_out():
+    scores = {"l1": {"q1": 1, "w": 0}, "l2": {"q1": 0, "w": None}, "l3": {"q1": 1, "w": None}}
+    items = {i.grade_id: i for i in analyse(scores, {"q1": 1, "w": 2}, marking={"w": (2, 0)})}
+    assert items["w"].not_marked and items["w"].flags == [] and items["w"].difficulty is None
+    assert items["w"].scores == {} and items["q1"].status == ""
+    assert item_rows([items["w"]])[0]["status"] == "not marked yet"
 
 
 class _FlakyAPI:
