@@ -6,4 +6,4 @@ widgets) are imported where they are used, and matplotlib, ipywidgets and
 nbgrader load only when a function that needs them is called.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -3,6 +3,11 @@
 A quiz is passed when the learner earned at least :data:`dncourse.content.course.PASS_MARK`
 of its points.  While written answers are still unmarked, the result is shown
 as provisional, because marking can only add points.
+
+Every record names the version of the course it was earned on: the version of
+the course package in use when the records are made (``dncourse.__version__``,
+the version in pyproject.toml).  Make the records before installing a new
+version of the course.
 """
 
 from __future__ import annotations
@@ -12,13 +17,14 @@ import html
 from datetime import datetime, timezone
 from pathlib import Path
 
+from dncourse import __version__
 from dncourse.content.course import PASS_MARK, sections
 from dncourse.instructor.gradebook import QuizResult
 
 __all__ = ["FINAL_QUIZ", "passed", "record_rows", "verified_results", "write_records"]
 
 FINAL_QUIZ = "s07-final-assessment"
-COLUMNS = ["learner", "quiz", "submitted", "score", "max_score", "percent", "result", "status"]
+COLUMNS = ["learner", "quiz", "course_version", "submitted", "score", "max_score", "percent", "result", "status"]
 
 
 def passed(score: float, max_score: float, pass_mark: float = PASS_MARK) -> bool:
@@ -26,8 +32,12 @@ def passed(score: float, max_score: float, pass_mark: float = PASS_MARK) -> bool
     return max_score > 0 and score / max_score >= pass_mark - 1e-9
 
 
-def record_rows(results: list[QuizResult], pass_mark: float = PASS_MARK) -> list[dict]:
-    """The rows of the cohort's training-record CSV, sorted by learner and quiz."""
+def record_rows(results: list[QuizResult], pass_mark: float = PASS_MARK,
+                course_version: str = __version__) -> list[dict]:
+    """The rows of the cohort's training-record CSV, sorted by learner and quiz.
+
+    ``course_version`` is the version of the course the results were earned on.
+    """
     rows = []
     for r in sorted(results, key=lambda r: (r.learner, r.quiz)):
         ok = passed(r.score, r.max_score, pass_mark)
@@ -41,7 +51,7 @@ def record_rows(results: list[QuizResult], pass_mark: float = PASS_MARK) -> list
             status.append(f"INTEGRITY FLAG ({r.integrity_flags}): verified score shown{given}; "
                           f"see reports/{r.quiz}/integrity.csv")
         rows.append({
-            "learner": r.learner, "quiz": r.quiz,
+            "learner": r.learner, "quiz": r.quiz, "course_version": course_version,
             "submitted": r.submitted.strftime("%Y-%m-%d %H:%M") if r.submitted else "",
             "score": f"{r.score:g}", "max_score": f"{r.max_score:g}",
             "percent": f"{100 * r.score / r.max_score:.1f}" if r.max_score else "",
@@ -82,6 +92,8 @@ def verified_results(root: Path) -> list[QuizResult]:
 
 
 def _learner_page(learner: str, rows: list[dict], pass_mark: float) -> str:
+    """The printable HTML page of one learner's records (``rows`` from :func:`record_rows`)."""
+    version = ", ".join(sorted({r["course_version"] for r in rows}))
     titles = {s["quiz"]: f"{s['number']}. {s['title']}" for s in sections() if s["quiz"]}
     final = [r for r in rows if r["quiz"] == FINAL_QUIZ]
     final_text = ("Final assessment: <b>" + html.escape(final[0]["result"]) + "</b>") if final \
@@ -96,7 +108,7 @@ def _learner_page(learner: str, rows: list[dict], pass_mark: float) -> str:
 <style>body{{font-family:sans-serif;max-width:50em;margin:2em auto}}table{{border-collapse:collapse;width:100%}}
 td,th{{border:1px solid #999;padding:.3em .5em;text-align:left}}@media print{{body{{margin:0}}}}</style></head>
 <body><h1>Training record: Dry Needling, Benefits and Safety</h1>
-<p>Learner: <b>{html.escape(learner)}</b><br>Record made: {today}<br>Pass mark: {100 * pass_mark:.0f}% of each quiz's points</p>
+<p>Learner: <b>{html.escape(learner)}</b><br>Course version: {html.escape(version)}<br>Record made: {today}<br>Pass mark: {100 * pass_mark:.0f}% of each quiz's points</p>
 <p>{final_text}</p>
 <table><tr><th>Section quiz</th><th>Submitted</th><th>Score</th><th>Percent</th><th>Result</th><th>Notes</th></tr>
 {body}</table>
@@ -106,11 +118,12 @@ depends on supervised training and on the law and employer policy where you work
 """
 
 
-def write_records(out_dir: Path, results: list[QuizResult], pass_mark: float = PASS_MARK) -> tuple[Path, list[Path]]:
+def write_records(out_dir: Path, results: list[QuizResult], pass_mark: float = PASS_MARK,
+                  course_version: str = __version__) -> tuple[Path, list[Path]]:
     """Write ``records.csv`` for the cohort and ``<learner>.html`` per learner; return the paths."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    rows = record_rows(results, pass_mark)
+    rows = record_rows(results, pass_mark, course_version)
     csv_path = out_dir / "records.csv"
     with csv_path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS)

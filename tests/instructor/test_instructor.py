@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.course import make_course
+import dncourse
+from tests.support.course import ROOT, make_course
 from dncourse.instructor import cli
 from dncourse.instructor.gradebook import QuizResult
 from dncourse.instructor.grading import grade_quiz
@@ -306,11 +307,21 @@ def test_records_csv_and_pages(tmp_path):
     assert [(r["learner"], r["quiz"], r["result"]) for r in rows] == [
         ("kim", QUIZ, "pass"), ("kim", "s07-final-assessment", "pass"), ("lou", QUIZ, "not yet passed")]
     assert "provisional" in rows[1]["status"] and rows[2]["status"] == "submitted late"
+    assert {r["course_version"] for r in rows} == {dncourse.__version__}
     csv_path, pages = write_records(tmp_path, results, 0.8)
     assert [p.name for p in pages] == ["kim.html", "lou.html"]
+    assert all(f"Course version: {dncourse.__version__}<br>" in page.read_text() for page in pages)
     assert "Final assessment: <b>pass</b>" in pages[0].read_text()
     assert "Final assessment: not yet taken" in pages[1].read_text()
     assert len(list(csv.DictReader(csv_path.open()))) == 3
+    assert csv.DictReader(csv_path.open()).fieldnames[:3] == ["learner", "quiz", "course_version"]
+
+
+def test_the_package_version_is_the_version_in_pyproject():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert dncourse.__version__ == project["version"]
 
 
 @pytest.fixture(scope="module")
@@ -341,6 +352,8 @@ def test_demo_cohort_records_through_the_command_line(demo_course, capsys):
     assert len(rows) == 5
     assert [r["status"] for r in rows if r["learner"] == "learner005"][0].endswith("submitted late")
     assert len({r["score"] for r in rows}) > 1, "the cohort's answers are mixed"
+    assert {r["course_version"] for r in rows} == {dncourse.__version__}
+    assert f"Course version: {dncourse.__version__}" in (demo_course / "reports" / "records" / "learner001.html").read_text()
 
 
 def _written(course) -> str:
