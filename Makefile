@@ -89,7 +89,7 @@ lab: $(COURSE)
 test: $(TESTS) system-deps browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Benchmarks (bench/): lessons headless and in the browser, grading, start-up, each beside its
+# Benchmarks (bench/): lessons headless and in the browser, grading, imports, each beside its
 # floor; reports only, never fails on slowness. `python -m bench.stress` runs every lesson
 # headless ten times on a busy machine and reports the slowest run.
 bench: $(TESTS) system-deps browser-deps

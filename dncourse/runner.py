@@ -41,6 +41,8 @@ SLICE_SECONDS = 0.1
 CELL_TIMEOUT = 120
 #: Seconds a whole notebook may run before :func:`run_notebook` gives up.
 TIME_LIMIT = 600
+#: Kernel arguments: the kernel's own log shows errors only (not its start-up warnings).
+QUIET_KERNEL = ("--IPKernelApp.log_level=ERROR",)
 
 
 class NotebookTimeout(RuntimeError):
@@ -96,7 +98,8 @@ def run_notebook(notebook, *, cwd: str | Path | None = None, time_limit: float =
     ``MPLBACKEND=Agg``, so figures are drawn but no window is opened.  A cell
     error raises nbclient's ``CellExecutionError`` unless ``allow_errors``.
     A run longer than ``time_limit`` seconds stops its kernel and raises
-    :class:`NotebookTimeout`.
+    :class:`NotebookTimeout`.  The kernel's own log shows errors only
+    (:data:`QUIET_KERNEL`); what the notebook prints is in its outputs.
     """
     import nbformat
     from nbclient import NotebookClient
@@ -111,7 +114,8 @@ def run_notebook(notebook, *, cwd: str | Path | None = None, time_limit: float =
     kernel_env.update(env or {})
     resources = {"metadata": {"path": str(cwd)}} if cwd is not None else {}
     client = NotebookClient(notebook, timeout=cell_timeout, kernel_name=kernel_name, resources=resources,
-                            allow_errors=allow_errors, config=sliced_config())
+                            allow_errors=allow_errors, config=sliced_config(),
+                            extra_arguments=list(QUIET_KERNEL))
 
     async def run():
         # Not asyncio.wait_for: nbclient turns the cancellation into a DeadKernelError.
