@@ -1,10 +1,14 @@
 """Build the learner edition: the course as learners and public hosting should get it.
 
-It holds the lessons, the student versions of the quizzes, the course package,
-the environment and the Binder and JupyterLab settings files, and nothing
-that gives answers away: no ``source/`` (solutions, hidden tests, mark
-schemes), no gradebook, no learners' work, no instructor configuration and no
-tests.  ``python -m dncourse.instructor.learner_edition OUT`` (or ``make learner-edition``)
+It holds the lessons, the student versions of the quizzes, the course package
+as lessons and quizzes use it, the environment and the Binder and JupyterLab
+settings files, and nothing that gives answers away or is for staff only: no
+``source/`` (solutions, hidden tests, mark schemes), no gradebook, no
+learners' work, no instructor configuration (``nbgrader_config.py``: a
+learner's Validate runs with nbgrader's defaults), no tests, and none of the
+package's instructor tools (``dncourse/instructor/``: grading, the integrity
+checks) or its headless runner for tests (``dncourse/runner.py``).  Its
+``pyproject.toml`` installs the package without the instructor's command.  ``python -m dncourse.instructor.learner_edition OUT`` (or ``make learner-edition``)
 writes it to OUT; the tests plant canaries in every secret and check that none
 of them reaches it.
 """
@@ -17,7 +21,7 @@ from pathlib import Path
 
 from dncourse.instructor.release import COURSE_ROOT
 
-__all__ = ["INCLUDE", "NEVER", "build_learner_edition"]
+__all__ = ["INCLUDE", "NEVER", "PACKAGE_LEFT_OUT", "build_learner_edition"]
 
 #: Paths copied from the course folder when they exist (folders recursively).
 INCLUDE = ["notebooks", "release", "environment.yml", "postBuild", "pyproject.toml", "jupyter",
@@ -25,6 +29,10 @@ INCLUDE = ["notebooks", "release", "environment.yml", "postBuild", "pyproject.to
 #: Names that must never be in the edition, wherever they appear.
 NEVER = {"source", "gradebook.db", "submitted", "autograded", "feedback", "downloaded", "exchange",
          "nbgrader_config.py", "tests", "reports", "__pycache__", ".ipynb_checkpoints"}
+#: Parts of the course package (relative to ``dncourse/``) that learners never use.
+PACKAGE_LEFT_OUT = ["instructor", "runner.py"]
+#: Tables of pyproject.toml left out of the edition's copy: the instructor's command, the tests' settings.
+PYPROJECT_LEFT_OUT = {"project.scripts", "tool.pytest.ini_options"}
 
 _README = """# Dry Needling: Benefits and Safety (learner edition)
 
@@ -49,6 +57,27 @@ def _ignore(_folder, names):
     return [n for n in names if n in NEVER or n.endswith((".pyc", ".db"))]
 
 
+def _package_ignore(package: Path):
+    """A copytree ``ignore`` for the course package: NEVER names and :data:`PACKAGE_LEFT_OUT`."""
+    left_out = {(package / part).resolve() for part in PACKAGE_LEFT_OUT}
+
+    def ignore(folder, names):
+        return _ignore(folder, names) + [n for n in names if (Path(folder) / n).resolve() in left_out]
+    return ignore
+
+
+def learner_pyproject(text: str) -> str:
+    """``pyproject.toml`` text without the tables in :data:`PYPROJECT_LEFT_OUT`."""
+    out, keep = [], True
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("[") and stripped.endswith("]") and not stripped.startswith("[["):
+            keep = stripped.strip("[]").strip() not in PYPROJECT_LEFT_OUT
+        if keep:
+            out.append(line)
+    return "\n".join(out).rstrip() + "\n"
+
+
 def build_learner_edition(out: Path, root: Path = COURSE_ROOT) -> Path:
     """Write the learner edition of the course in ``root`` to ``out`` (replaced if it exists)."""
     from dncourse.content.course import course_map_markdown
@@ -67,9 +96,13 @@ def build_learner_edition(out: Path, root: Path = COURSE_ROOT) -> Path:
             (out / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, out / name)
     package = Path(__file__).resolve().parents[1]
-    shutil.copytree(package, out / "dncourse", ignore=_ignore)
+    shutil.copytree(package, out / "dncourse", ignore=_package_ignore(package))
+    if (out / "pyproject.toml").exists():
+        pyproject = out / "pyproject.toml"
+        pyproject.write_text(learner_pyproject(pyproject.read_text(encoding="utf-8")), encoding="utf-8")
     (out / "README.md").write_text(_README.format(course_map=course_map_markdown()), encoding="utf-8")
     leaked = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.name in NEVER)
+    leaked += [f"dncourse/{part}" for part in PACKAGE_LEFT_OUT if (out / "dncourse" / part).exists()]
     if leaked:
         shutil.rmtree(out)
         raise RuntimeError(f"refusing to build: instructor-only files would be included: {leaked}")
@@ -87,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, RuntimeError) as exc:
         print(f"learner-edition: {exc}", file=sys.stderr)
         return 2
-    print(f"Learner edition written to {out} (no source/, solutions, hidden tests, mark schemes or gradebook).")
+    print(f"Learner edition written to {out} (no source/, solutions, hidden tests, mark schemes, gradebook "
+          "or instructor tools).")
     return 0
 
 

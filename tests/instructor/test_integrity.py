@@ -1,4 +1,4 @@
-"""Grading integrity: an adversarial corpus for every quiz, the sandbox, and the learner edition."""
+"""Grading integrity: an adversarial corpus against the quizzes, the sandbox, and the tampering scan."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from traitlets.config import Config
 from tests.support.course import IN_CI, ROOT, make_course
 from tests.support.attack_corpus import build_corpus
 from dncourse.instructor.grading import grade_quiz
-from dncourse.instructor.integrity.verify import scan_cell
+from dncourse.instructor.integrity.tamper_scan import scan_cell
 from dncourse.instructor.nbgrader_course import open_course
 from dncourse.instructor.quizspec import read_questions
 from dncourse.instructor.records import verified_results
@@ -123,48 +123,3 @@ def test_scan_finds_tampering_patterns(code, expected):
         assert found == []
     else:
         assert any(expected in f for f in found), found
-
-
-# --- the learner edition ------------------------------------------------------------------
-
-def test_learner_edition_holds_no_secret(tmp_path):
-    import sys as _sys
-
-    _sys.path.insert(0, str(ROOT / "tests"))
-    from test_quizzes import _plant_canaries
-
-    from dncourse.instructor.learner_edition import NEVER, build_learner_edition
-    from dncourse.instructor.release import generate_release
-
-    course = make_course(tmp_path / "course")
-    for folder in ("notebooks", "jupyter", "tools"):
-        if (ROOT / folder).exists():
-            import shutil
-
-            shutil.copytree(ROOT / folder, course / folder)
-    for name in ("environment.yml", "postBuild", "pyproject.toml"):
-        (course / name).write_bytes((ROOT / name).read_bytes())
-    planted = []
-    for path in sorted((course / "source").glob("s*/*.ipynb")):
-        planted += _plant_canaries(path)
-    assert len(planted) >= 3 * len(QUIZZES)
-    generate_release(course, course / "release")
-    (course / "gradebook.db").write_text("grades")
-    out = build_learner_edition(tmp_path / "edition", root=course)
-    files = [p for p in out.rglob("*") if p.is_file()]
-    assert (out / "notebooks" / "00-start-here.ipynb").exists() and (out / "dncourse" / "answers.py").exists()
-    assert sorted(p.name for p in (out / "release").iterdir()) == QUIZZES
-    assert not [p for p in out.rglob("*") if p.name in NEVER]
-    leaked = [(str(p.relative_to(out)), c) for p in files for c in planted if c.encode() in p.read_bytes()]
-    assert leaked == [], f"secrets in the learner edition: {leaked[:5]}"
-    for quiz in QUIZZES:  # and the answer keys of the real quizzes are nowhere either
-        for q in read_questions(next((ROOT / "source" / quiz).glob("*.ipynb"))):
-            marker = f'mark_answer("{q.number}"'
-            assert not [p for p in files if marker.encode() in p.read_bytes()]
-
-
-def test_learner_edition_refuses_to_overwrite_the_course(tmp_path):
-    from dncourse.instructor.learner_edition import build_learner_edition
-
-    with pytest.raises(ValueError):
-        build_learner_edition(ROOT)

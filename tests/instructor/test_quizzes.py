@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import uuid
 from pathlib import Path
 
 import pytest
 
+from tests.support.attack_corpus import wrong_answer as _wrong_answer
+from tests.support.canaries import plant_canaries
 from tests.support.course import ROOT, cell_text, make_course, read_nb, release_quiz_paths
 from dncourse.instructor.feedback import NEUTRAL_MESSAGE
 from dncourse.instructor.nbgrader_course import load_config, open_course
@@ -43,39 +44,11 @@ def test_release_is_exactly_what_nbgrader_generates_from_source():
 
 # --- secrets never reach learners ----------------------------------------------------------
 
-REGIONS = [
-    (re.compile(r"^(\s*)### BEGIN SOLUTION$"), "# {canary}"),
-    (re.compile(r"^(\s*)=== BEGIN SOLUTION ===$"), "{canary}"),
-    (re.compile(r"^(\s*)### BEGIN HIDDEN TESTS$"), "# {canary}"),
-    (re.compile(r"^(\s*)### BEGIN MARK SCHEME$"), "{canary}"),
-]
-
-
-def _plant_canaries(nb_path: Path) -> list[str]:
-    """Put a unique canary line just inside every secret region of a notebook."""
-    nb = json.loads(nb_path.read_text(encoding="utf-8"))
-    planted = []
-    for cell in nb["cells"]:
-        lines = cell_text(cell).split("\n")
-        out = []
-        for line in lines:
-            out.append(line)
-            for pattern, template in REGIONS:
-                match = pattern.match(line)
-                if match:
-                    canary = f"CANARY{uuid.uuid4().hex}"
-                    out.append(match.group(1) + template.format(canary=canary))
-                    planted.append(canary)
-        cell["source"] = "\n".join(out)
-    nb_path.write_text(json.dumps(nb), encoding="utf-8")
-    return planted
-
-
 def test_no_solution_hidden_test_or_mark_scheme_reaches_release(tmp_path):
     course = make_course(tmp_path)
     planted = []
     for path in sorted((course / "source").glob("s*/*.ipynb")):
-        planted += _plant_canaries(path)
+        planted += plant_canaries(path)
     kinds_found = {len(planted) > 0}
     assert kinds_found == {True} and len(planted) >= 3 * len(QUIZZES), "canaries were not planted"
     made = generate_release(course)
@@ -136,8 +109,6 @@ def test_validate_passes_on_source_and_every_test_fails_on_untouched_release(qui
 
 BAD_FORMS = {"choice": "E", "multi": "", "truefalse": None, "number": "abc", "order": ["A"]}
 
-
-from tests.support.attack_corpus import wrong_answer as _wrong_answer  # noqa: E402
 
 
 def _submission(release_nb: dict, questions, answers: dict) -> dict:
