@@ -15,9 +15,13 @@ the notebook runs, the learner's submitted files are copied there (symbolic
 links stay links), so the notebook finds its files beside it as in nbgrader's
 own run.  That folder is the only one a sandboxed kernel can write to.
 
-Kernels are managed by jupyter_client's ``AsyncKernelManager`` with the
-course's :class:`dncourse.runner.SlicedKernelClient`, so no wait for a reply
-can stall (jupyter/nbclient#312).
+Kernels are managed by jupyter_client's ``AsyncKernelManager`` with
+:class:`PromptKernelClient`, the course's :class:`dncourse.runner.SlicedKernelClient`
+(no wait for a reply can stall: jupyter/nbclient#312) whose readiness check
+tells a live output subscription in a few milliseconds: a kernel started
+ahead is ready when its notebook comes, and jupyter_client's own check
+would wait 0.2 s for output that was sent before the subscription took hold.
+A used kernel is killed at once and cleaned up when the next one is released.
 
 The pool reaches the preprocessor through the nbgrader API's configuration,
 for the duration of a ``with`` block only::
@@ -29,21 +33,61 @@ for the duration of a ``with`` block only::
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import shutil
+import signal
 import tempfile
+import time
 from collections import deque
 from pathlib import Path
+from queue import Empty
 
-from jupyter_client import AsyncKernelManager
+from jupyter_client import AsyncKernelManager, protocol_version_info
 from jupyter_core.utils import run_sync
 from nbgrader.preprocessors import Execute
 from traitlets import Instance
 from traitlets.config import Config
 
-from dncourse.runner import sliced_config
+from dncourse.runner import SlicedKernelClient, sliced_config
 
-__all__ = ["AheadExecute", "KernelPool", "copy_submission", "kernels_started_ahead"]
+__all__ = ["AheadExecute", "KernelPool", "PromptKernelClient", "copy_submission", "kernels_started_ahead"]
+
+
+class PromptKernelClient(SlicedKernelClient):
+    """A sliced kernel client whose ``wait_for_ready`` checks the output subscription in short steps.
+
+    Like jupyter_client's check, it asks for ``kernel_info`` until the reply
+    has come on the shell channel and the kernel's output has been seen on the
+    output (IOPub) channel, which proves the subscription is live; here each
+    look at the output channel lasts :attr:`output_check_seconds`, not 0.2 s.
+    A kernel of another protocol version gets jupyter_client's own check.
+    """
+
+    output_check_seconds = 0.02
+
+    async def wait_for_ready(self, timeout: float | None = None) -> None:
+        """Return once the kernel has answered ``kernel_info`` and its output reaches this client."""
+        deadline = time.monotonic() + (math.inf if timeout is None else timeout)
+        while True:
+            self.kernel_info()
+            try:
+                reply = await self.shell_channel.get_msg(timeout=1)
+            except Empty:
+                reply = None
+            if reply is not None and reply["msg_type"] == "kernel_info_reply":
+                version = str(reply["content"].get("protocol_version", "0"))
+                if int(version.split(".")[0]) != protocol_version_info[0]:
+                    return await super().wait_for_ready(timeout=max(0.0, deadline - time.monotonic()))
+                try:
+                    await self.iopub_channel.get_msg(timeout=self.output_check_seconds)
+                    return
+                except Empty:
+                    pass   # the subscription was not live yet: ask again
+            if not await self.is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
 
 
 class KernelPool:
@@ -63,12 +107,14 @@ class KernelPool:
             raise ValueError("a kernel pool needs the name of a kernelspec")
         self.kernel_name = kernel_name
         self.config = sliced_config(config)
+        self.config.merge(Config({"AsyncKernelManager": {"client_class": f"{__name__}.PromptKernelClient"}}))
         self.spare = spare
         self.env = env
         self.extra_arguments = list(extra_arguments or [])
         self.folder = Path(tempfile.mkdtemp(prefix="dncourse-grading-kernels-"))
         self.started = 0
         self._ready: deque = deque()
+        self._stopping: deque = deque()
 
     def __deepcopy__(self, memo):
         """The pool itself: it is shared, never copied (traitlets copies configuration values)."""
@@ -115,20 +161,38 @@ class KernelPool:
         return taken
 
     def release(self, km: AsyncKernelManager, folder: Path) -> None:
-        """Stop a kernel that has done its work (at once: it has nothing to save) and remove its folder."""
+        """Stop a kernel that has done its work and remove its folder.
+
+        It is killed at once (it has nothing to save); its manager is shut
+        down, and its folder removed, at the next release or at ``close()``,
+        when the process is surely gone, so nobody waits for it to exit.
+        """
+        self._finish_stopping()
+        self._stopping.append((km, folder))
         try:
             if run_sync(km.is_alive)():
-                run_sync(km.shutdown_kernel)(now=True)
-            else:   # it ended on its own (the learner's code stopped it): free its ports and files
-                run_sync(km.cleanup_resources)()
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
+                run_sync(km.signal_kernel)(signal.SIGKILL)
+        except Exception:   # not signalled: _finish_stopping shuts it down the usual way
+            self._finish_stopping()
+
+    def _finish_stopping(self) -> None:
+        """Shut down the managers of released kernels and remove their folders."""
+        while self._stopping:
+            km, folder = self._stopping.popleft()
+            try:
+                if run_sync(km.is_alive)():
+                    run_sync(km.shutdown_kernel)(now=True)
+                else:   # ended (killed, or stopped by the learner's code): free its ports and files
+                    run_sync(km.cleanup_resources)()
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
 
     def close(self) -> None:
-        """Stop the spare kernels and remove every folder."""
+        """Stop every kernel still running and remove every folder."""
         try:
             while self._ready:
-                self.release(*self._ready.popleft())
+                self._stopping.append(self._ready.popleft())
+            self._finish_stopping()
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
 

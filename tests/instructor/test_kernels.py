@@ -19,7 +19,7 @@ import pytest
 from jupyter_core.utils import run_sync
 
 from dncourse.instructor import grading, kernels
-from dncourse.instructor.kernels import AheadExecute, KernelPool, kernels_started_ahead
+from dncourse.instructor.kernels import AheadExecute, KernelPool, PromptKernelClient, kernels_started_ahead
 from dncourse.runner import SlicedKernelClient
 from tests.support.course import make_course
 
@@ -39,12 +39,13 @@ def test_the_pool_starts_the_next_kernel_ahead_and_stops_every_kernel():
         km, folder = pool.take()
         assert run_sync(km.is_alive)() and folder.is_dir() and folder.parent == pool.folder
         assert pool.started == 2                              # the next learner's kernel is starting already
-        assert isinstance(km.client(), SlicedKernelClient)    # no wait for a reply can stall
+        client = km.client()
+        assert isinstance(client, PromptKernelClient) and isinstance(client, SlicedKernelClient)
         second, second_folder = pool.take()
         assert second is not km and second_folder != folder and pool.started == 3
         pool.release(km, folder)
+        pool.release(second, second_folder)   # the first one is cleaned up now
         assert not run_sync(km.is_alive)() and not folder.exists()
-        pool.release(second, second_folder)
         managers = [km, second] + pool.waiting()
         assert len(managers) == 3 and run_sync(managers[-1].is_alive)()
     assert not any(run_sync(k.is_alive)() for k in managers)   # used and spare kernels alike
