@@ -51,12 +51,11 @@ def _submit(course: Path, learner: str, nb: dict | str, name: str = NB):
     (folder / "timestamp.txt").write_text("2026-11-29 09:00:00.000000 UTC")
 
 
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory):
-    """A course with QUIZ generated and registered in its gradebook, made once for this module."""
-    root = make_course(tmp_path_factory.mktemp("generated") / "course")
-    assert open_course(root).generate_assignment(QUIZ)["success"]
-    return root
+@pytest.fixture
+def generated(generated_course):
+    """The shared course with QUIZ generated (tests/instructor/conftest.py): copy it, never change it."""
+    assert QUIZ in {p.name for p in (generated_course / "release").iterdir()}
+    return generated_course
 
 
 @pytest.fixture
@@ -69,7 +68,7 @@ def course(generated, tmp_path):
 
 # --- route 1: the nbgrader exchange -------------------------------------------------------
 
-def test_exchange_round_trip_with_three_learners(tmp_path, monkeypatch):
+def test_exchange_round_trip_with_three_learners(generated, tmp_path, monkeypatch):
     import nbgrader.utils
     from nbgrader.auth import Authenticator
     from nbgrader.coursedir import CourseDirectory
@@ -78,9 +77,8 @@ def test_exchange_round_trip_with_three_learners(tmp_path, monkeypatch):
 
     from dncourse.instructor.nbgrader_course import load_config
 
-    root = make_course(tmp_path / "course")
+    root = shutil.copytree(generated, tmp_path / "course")
     api = open_course(root)
-    assert api.generate_assignment(QUIZ)["success"]
     exchange = tmp_path / "exchange"
     exchange.mkdir()
 
@@ -227,8 +225,8 @@ def test_renamed_and_corrupt_notebooks_are_flagged_and_others_graded(course):
     assert summary.scores["ivy"] == (10.0, 12.0)
 
 
-def test_cli_bad_input_gets_a_message_and_status_2(tmp_path, capsys):
-    course = make_course(tmp_path)
+def test_cli_bad_input_gets_a_message_and_status_2(generated, tmp_path, capsys):
+    course = make_course(tmp_path / "new")
     assert cli.main(["--course", str(course), "grade", "s99-nothing"]) == 2
     assert "there is no quiz called 's99-nothing'" in capsys.readouterr().err
     assert cli.main(["--course", str(course), "grade", QUIZ]) == 2
@@ -237,7 +235,7 @@ def test_cli_bad_input_gets_a_message_and_status_2(tmp_path, capsys):
     assert "not a course folder" in capsys.readouterr().err
     assert cli.main(["--course", str(course), "records"]) == 2
     assert "no gradebook yet" in capsys.readouterr().err
-    open_course(course).generate_assignment(QUIZ)
+    course = shutil.copytree(generated, tmp_path / "generated")   # QUIZ generated: a gradebook, no submissions
     assert cli.main(["--course", str(course), "grade", QUIZ]) == 2
     assert "no submissions for" in capsys.readouterr().err
     assert cli.main(["--course", str(course), "report", QUIZ]) == 2
@@ -325,9 +323,9 @@ def test_the_package_version_is_the_version_in_pyproject():
 
 
 @pytest.fixture(scope="module")
-def demo_course(tmp_path_factory):
+def demo_course(generated_course, tmp_path_factory):
     """Five demo learners' submissions of QUIZ, made and graded through the command line, once."""
-    course = make_course(tmp_path_factory.mktemp("demo") / "course")
+    course = shutil.copytree(generated_course, tmp_path_factory.mktemp("demo") / "course")
     assert cli.main(["--course", str(course), "demo-cohort", "5", "--quiz", QUIZ]) == 0
     assert cli.main(["--course", str(course), "grade", QUIZ, "--no-progress"]) == 0
     return course

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from traitlets.config import Config
 
-from tests.support.course import IN_CI, ROOT, make_course
-from tests.support.attack_corpus import build_corpus
-from dncourse.instructor.grading import grade_quiz
+from tests.support.course import IN_CI, ROOT
 from dncourse.instructor.integrity.tamper_scan import scan_cell
-from dncourse.instructor.nbgrader_course import open_course
 from dncourse.instructor.quizspec import read_questions
 from dncourse.instructor.records import verified_results
 from dncourse.instructor.release import quiz_ids
@@ -21,24 +15,9 @@ QUIZZES = quiz_ids(ROOT)
 
 
 @pytest.fixture(scope="module")
-def attacked(tmp_path_factory):
-    """Every attack against every quiz, graded in one course."""
-    course = make_course(tmp_path_factory.mktemp("attacked"))
-    api = open_course(course)
-    api.update_config(Config({"Execute": {"timeout": 5}}))  # the endless loop is stopped after 5 s
-    corpora, summaries = {}, {}
-    for quiz in QUIZZES:
-        assert api.generate_assignment(quiz)["success"]
-        corpora[quiz] = build_corpus(course, quiz)
-        for learner, (nb, when, _attack) in corpora[quiz].items():
-            folder = course / "submitted" / learner / quiz
-            folder.mkdir(parents=True)
-            if nb is not None:
-                name = next((course / "release" / quiz).glob("*.ipynb")).name
-                (folder / name).write_text(json.dumps(nb), encoding="utf-8")
-            (folder / "timestamp.txt").write_text(when)
-        summaries[quiz] = grade_quiz(course, quiz, progress=False, api=api)
-    return course, corpora, summaries
+def attacked(graded_course):
+    """``(course, corpora, summaries)`` of the shared graded course (tests/instructor/conftest.py)."""
+    return graded_course.root, graded_course.corpora, graded_course.summaries
 
 
 def _flagged(summary, learner):

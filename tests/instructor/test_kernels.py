@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import shutil
 import signal
 import sys
 
@@ -154,12 +155,12 @@ def test_kernels_started_ahead_sets_the_api_for_the_block_only(tmp_path):
 # --- the same grades with and without kernels started ahead ------------------------------------
 
 QUIZ = "s01-what-is-dry-needling"
-ATTACKERS = ("atk_shadow_mark_answer", "atk_file_access", "atk_process_exit")
+ATTACKERS = ("atk_shadow_mark_answer", "atk_process_exit")
 REPORTER = "files_reporter"
 REPORT = "\nimport os\nprint('CWD=' + os.getcwd())\nprint('DATA=' + open('notes.txt').read())\n"
 
 
-def _graded_cohort(tmp, ahead):
+def _graded_cohort(generated, tmp, ahead):
     from dncourse.instructor.demo_cohort import make_demo_cohort
     from dncourse.instructor.gradebook import quiz_scores
     from dncourse.instructor.grading import grade_quiz
@@ -167,10 +168,9 @@ def _graded_cohort(tmp, ahead):
     from dncourse.instructor.quizspec import nbgrader_meta
     from tests.support.attack_corpus import build_corpus
 
-    root = make_course(tmp)
+    root = shutil.copytree(generated, tmp / "course")
     api = open_course(root)
-    assert api.generate_assignment(QUIZ)["success"]
-    make_demo_cohort(root, QUIZ, 3)
+    make_demo_cohort(root, QUIZ, 2)
     corpus = build_corpus(root, QUIZ)
     for learner in ATTACKERS:
         nb, when, _attack = corpus[learner]
@@ -197,9 +197,10 @@ def _graded_cohort(tmp, ahead):
 
 
 @pytest.fixture(scope="module")
-def ahead_and_not(tmp_path_factory):
-    return (_graded_cohort(tmp_path_factory.mktemp("ahead"), True),
-            _graded_cohort(tmp_path_factory.mktemp("not-ahead"), False))
+def ahead_and_not(generated_course, tmp_path_factory):
+    """The same small cohort graded with kernels started ahead and with nbgrader's own kernels."""
+    return (_graded_cohort(generated_course, tmp_path_factory.mktemp("ahead"), True),
+            _graded_cohort(generated_course, tmp_path_factory.mktemp("not-ahead"), False))
 
 
 def test_kernels_started_ahead_change_no_grade(ahead_and_not):
@@ -214,7 +215,7 @@ def test_kernels_started_ahead_change_no_grade(ahead_and_not):
 
     assert problems(ahead, ahead_root) == problems(plain, root)
     flagged = "\n".join(problems(ahead, ahead_root))
-    assert "atk_shadow_mark_answer: INTEGRITY" in flagged and "atk_file_access: INTEGRITY" in flagged
+    assert "atk_shadow_mark_answer: INTEGRITY" in flagged and "atk_process_exit: autograde failed" in flagged
 
 
 def test_the_learners_files_are_beside_the_notebook_in_either_way(ahead_and_not):

@@ -6,18 +6,15 @@ through nbgrader's Python API in this process.
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.support.attack_corpus import wrong_answer as _wrong_answer
-from tests.support.canaries import plant_canaries
-from tests.support.course import ROOT, cell_text, make_course, read_nb, release_quiz_paths
+from tests.support.course import ROOT, cell_text, read_nb, release_quiz_paths
 from dncourse.instructor.feedback import NEUTRAL_MESSAGE
-from dncourse.instructor.nbgrader_course import load_config, open_course
+from dncourse.instructor.nbgrader_course import load_config
 from dncourse.instructor.quizspec import near_miss_markers, nbgrader_meta, read_questions
 from dncourse.instructor.release import generate_release, quiz_ids
 
@@ -44,17 +41,11 @@ def test_release_is_exactly_what_nbgrader_generates_from_source():
 
 # --- secrets never reach learners ----------------------------------------------------------
 
-def test_no_solution_hidden_test_or_mark_scheme_reaches_release(tmp_path):
-    course = make_course(tmp_path)
-    planted = []
-    for path in sorted((course / "source").glob("s*/*.ipynb")):
-        planted += plant_canaries(path)
-    kinds_found = {len(planted) > 0}
-    assert kinds_found == {True} and len(planted) >= 3 * len(QUIZZES), "canaries were not planted"
-    made = generate_release(course)
-    leaked = [(name, c) for name, data in _tree(made).items() for c in planted if c.encode() in data]
+def test_no_solution_hidden_test_or_mark_scheme_reaches_release(canary_course):
+    course, planted = canary_course
+    assert sorted(p.name for p in (course / "release").iterdir()) == QUIZZES
+    leaked = [(name, c) for name, data in _tree(course / "release").items() for c in planted if c.encode() in data]
     assert leaked == [], f"secrets reached release/: {leaked[:5]}"
-    shutil.rmtree(made.parent)
 
 
 def test_canary_check_would_catch_a_misspelt_marker(tmp_path):
@@ -82,9 +73,11 @@ def test_release_holds_no_answer_key_and_no_markers(path):
 def validator():
     from nbgrader.validator import Validator
 
-    def make(invert=False):
+    def make():
         config = load_config(ROOT)
-        config.Validator.invert = invert
+        # the kernel's readiness seen at once, and the kernel stopped at once after the run
+        config.AsyncKernelManager.client_class = "dncourse.instructor.kernels.PromptKernelClient"
+        config.NotebookClient.shutdown_kernel = "immediate"
         return Validator(config=config)
     return make
 
@@ -95,10 +88,9 @@ def test_validate_passes_on_source_and_every_test_fails_on_untouched_release(qui
     release = ROOT / "release" / quiz / source.name
     assert validator().validate(str(source)) == {}, "a test fails on the instructor's own answers"
     questions = read_questions(source)
-    inverted = validator(invert=True).validate(str(release))
-    assert "passed" not in inverted, f"tests pass on the untouched release: {inverted.get('passed')}"
     failed = validator().validate(str(release)).get("failed", [])
     graded_cells = [c for c in read_nb(release)["cells"] if nbgrader_meta(c).get("grade")]
+    # every graded cell fails, so none passes (what `nbgrader validate --invert` would report)
     assert len(failed) == len(graded_cells), "every question fails before it is answered"
     code_failures = [f for f in failed if "check_answer" in f["source"]]
     assert len(code_failures) == len(questions)
@@ -107,63 +99,20 @@ def test_validate_passes_on_source_and_every_test_fails_on_untouched_release(qui
 
 # --- autograde round trip ------------------------------------------------------------------
 
-BAD_FORMS = {"choice": "E", "multi": "", "truefalse": None, "number": "abc", "order": ["A"]}
-
-
-
-def _submission(release_nb: dict, questions, answers: dict) -> dict:
-    nb = json.loads(json.dumps(release_nb))
-    by_id = {q.answer_grade_id: q for q in questions}
-    for cell in nb["cells"]:
-        q = by_id.get(nbgrader_meta(cell).get("grade_id"))
-        if q is not None and q.number in answers:
-            cell["source"] = f"{q.variable} = {answers[q.number]!r}\n"
-    return nb
-
-
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """Autograde five learners on every quiz; return the course folder and the gradebook scores."""
+def graded(graded_course):
+    """The shared graded course's gradebook: ``results[(quiz, case)] = (code score, {grade id: score})``."""
     from nbgrader.api import Gradebook
 
-    course = make_course(tmp_path_factory.mktemp("course"))
-    api = open_course(course)
-    expected = {}
-    for quiz in QUIZZES:
-        assert api.generate_assignment(quiz)["success"]
-        release_path = next((course / "release" / quiz).glob("*.ipynb"))
-        release_nb = json.loads(release_path.read_text(encoding="utf-8"))
-        questions = read_questions(next((course / "source" / quiz).glob("*.ipynb")))
-        total = sum(q.points for q in questions)
-        first = questions[0]
-        right = {q.number: q.normalised_key() for q in questions}
-        cases = {
-            "perfect": (_submission(release_nb, questions, right), total),
-            "untouched": (release_nb, 0),
-            "one_wrong": (_submission(release_nb, questions, {**right, first.number: _wrong_answer(first)}),
-                          total - first.points),
-            "all_wrong": (_submission(release_nb, questions, {q.number: _wrong_answer(q) for q in questions}), 0),
-            "malformed": (_submission(release_nb, questions,
-                                      {q.number: (["A"] if q.kind == "choice" and q is first else BAD_FORMS[q.kind])
-                                       for q in questions}), 0),
-            "source_as_is": (read_nb(next((course / "source" / quiz).glob("*.ipynb"))), total),
-        }
-        for student, (nb, score) in cases.items():
-            folder = course / "submitted" / student / quiz
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / release_path.name).write_text(json.dumps(nb), encoding="utf-8")
-            (folder / "timestamp.txt").write_text("2026-11-29 10:00:00.000000 UTC")
-            expected[(quiz, student)] = score
     results = {}
-    for (quiz, student) in expected:
-        outcome = api.autograde(quiz, student)
-        assert outcome["success"], outcome.get("error") or outcome.get("log")
-    with Gradebook(api.coursedir.db_url) as gb:
-        for (quiz, student) in expected:
-            submission = gb.find_submission(quiz, student)
-            results[(quiz, student)] = (submission.code_score,
-                                        {g.name: g.score for nb in submission.notebooks for g in nb.grades})
-    return {"course": course, "api": api, "expected": expected, "results": results}
+    with Gradebook(graded_course.api.coursedir.db_url) as gb:
+        for (quiz, case) in graded_course.expected:
+            assert case in graded_course.summaries[quiz].graded, f"{quiz}: {case} was not graded"
+            submission = gb.find_submission(quiz, case)
+            results[(quiz, case)] = (submission.code_score,
+                                     {g.name: g.score for nb in submission.notebooks for g in nb.grades})
+    return {"course": graded_course.root, "api": graded_course.api, "expected": graded_course.expected,
+            "results": results}
 
 
 def test_autograde_scores_match_the_answers_given(graded):

@@ -1,6 +1,8 @@
-"""An adversarial test corpus for any quiz, built from its release notebook.
+"""Submissions of any quiz for testing grading, built from its release notebook.
 
-Each entry is a submission that answers every question **wrongly** (so its
+:func:`known_cases` are honest submissions with known scores (perfect,
+untouched, one wrong answer...).  :func:`build_corpus` is an adversarial
+corpus: each entry is a submission that answers every question **wrongly** (so its
 honest score is 0) and then tries to get credit anyway, with one of the
 techniques that work against nbgrader's in-kernel tests, or that try to break
 grading for everyone.  The tests grade the whole corpus and check that grading
@@ -17,7 +19,7 @@ from pathlib import Path
 
 from dncourse.instructor.quizspec import Question, nbgrader_meta, read_questions
 
-__all__ = ["Attack", "ATTACKS", "build_corpus", "wrong_answer"]
+__all__ = ["Attack", "ATTACKS", "BAD_FORMS", "build_corpus", "known_cases", "wrong_answer"]
 
 # Code put into the first answer cell, after the wrong answer.
 _INPUT_TRANSFORMER = '''
@@ -108,6 +110,48 @@ def wrong_answer(q: Question):
     if q.kind == "truefalse":
         return not key
     return float(key) + 10 * (q.tolerance + 1)
+
+
+#: A badly formed answer of each kind (it must score 0 with a plain message, never crash).
+BAD_FORMS = {"choice": "E", "multi": "", "truefalse": None, "number": "abc", "order": ["A"]}
+
+
+def _answered(release_nb: dict, questions: list[Question], answers: dict) -> dict:
+    """A copy of ``release_nb`` with ``answers[question number]`` typed into the answer cells."""
+    nb = copy.deepcopy(release_nb)
+    by_id = {q.answer_grade_id: q for q in questions}
+    for cell in nb["cells"]:
+        q = by_id.get(nbgrader_meta(cell).get("grade_id"))
+        if q is not None and q.number in answers:
+            cell["source"] = f"{q.variable} = {answers[q.number]!r}\n"
+    return nb
+
+
+def known_cases(root: Path, quiz: str) -> dict[str, tuple[dict, float]]:
+    """``{case: (notebook, expected auto-marked score)}`` for honest submissions of ``quiz``.
+
+    Cases: ``perfect``, ``untouched`` (the release as is), ``one_wrong`` (the
+    first question), ``all_wrong``, ``malformed`` (every answer badly formed)
+    and ``source_as_is`` (the instructor's own notebook, solutions and all).
+    """
+    root = Path(root)
+    release_path = next((root / "release" / quiz).glob("*.ipynb"))
+    release = json.loads(release_path.read_text(encoding="utf-8"))
+    source = root / "source" / quiz / release_path.name
+    questions = read_questions(source)
+    total = sum(q.points for q in questions)
+    first = questions[0]
+    right = {q.number: q.normalised_key() for q in questions}
+    malformed = {q.number: (["A"] if q.kind == "choice" and q is first else BAD_FORMS[q.kind]) for q in questions}
+    return {
+        "perfect": (_answered(release, questions, right), total),
+        "untouched": (release, 0),
+        "one_wrong": (_answered(release, questions, {**right, first.number: wrong_answer(first)}),
+                      total - first.points),
+        "all_wrong": (_answered(release, questions, {q.number: wrong_answer(q) for q in questions}), 0),
+        "malformed": (_answered(release, questions, malformed), 0),
+        "source_as_is": (json.loads(source.read_text(encoding="utf-8")), total),
+    }
 
 
 def _unicode(q: Question):
