@@ -19,10 +19,9 @@ import pytest
 
 from dncourse.instructor.learner_edition import NEVER, PACKAGE_LEFT_OUT, build_learner_edition, learner_pyproject
 from dncourse.instructor.quizspec import read_questions
-from dncourse.instructor.release import generate_release, quiz_ids
+from dncourse.instructor.release import quiz_ids
 from tests.support.attack_corpus import ATTACKS
-from tests.support.canaries import plant_canaries
-from tests.support.course import ROOT, cell_text, make_course
+from tests.support.course import ROOT, cell_text
 
 QUIZZES = quiz_ids(ROOT)
 #: Words and code that name an attack on grading or a tampering pattern the integrity scan looks for.
@@ -31,20 +30,16 @@ TELLTALES = ["attack", "tamper", "sys.modules", "input_transformers", "ast_trans
 
 
 @pytest.fixture(scope="module")
-def edition(tmp_path_factory):
+def edition(canary_course, tmp_path_factory):
     """``(edition folder, canaries planted in the course it was built from)``."""
     tmp = tmp_path_factory.mktemp("edition")
-    course = make_course(tmp / "course")
+    course, planted = canary_course
+    course = shutil.copytree(course, tmp / "course")
     for folder in ("notebooks", "jupyter", "tools"):
         if (ROOT / folder).exists():
             shutil.copytree(ROOT / folder, course / folder)
     for name in ("environment.yml", "postBuild", "pyproject.toml"):
         (course / name).write_bytes((ROOT / name).read_bytes())
-    planted = []
-    for path in sorted((course / "source").glob("s*/*.ipynb")):
-        planted += plant_canaries(path)
-    assert len(planted) >= 3 * len(QUIZZES), "canaries were not planted"
-    generate_release(course, course / "release")
     (course / "gradebook.db").write_text("grades")
     return build_learner_edition(tmp / "edition", root=course), planted
 
