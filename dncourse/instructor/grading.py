@@ -211,13 +211,12 @@ def _settings_for_run(api, kernel_name: str, verbose: bool):
     kernel client and, unless ``verbose``, quiet kernels; afterwards its configuration is as it was."""
     from traitlets.config import Config
 
-    from dncourse.instructor.quiet import KERNEL_QUIET_OPTIONS
-    from dncourse.runner import sliced_config
+    from dncourse.runner import QUIET_KERNEL, sliced_config
 
     before = api.config   # update_config replaces api.config with an updated copy: this one stays as it is
     extra = list(before.get("Execute", {}).get("extra_arguments") or [])
     if not verbose:
-        extra += [option for option in KERNEL_QUIET_OPTIONS if option not in extra]
+        extra += [option for option in QUIET_KERNEL if option not in extra]
     settings = sliced_config(Config({"Execute": {"kernel_name": kernel_name, "extra_arguments": extra}}))
     api.update_config(settings)
     try:

@@ -8,9 +8,9 @@ when nbgrader re-grades a learner.  :func:`quiet_output` silences these for
 the duration of a ``with`` block, through public means only, and puts
 everything back afterwards; with ``verbose`` it changes nothing.
 
-:data:`KERNEL_QUIET_OPTIONS` are the command-line options that keep a
-grading kernel's own log to errors; the grading run passes them to its
-kernels through ``c.Execute.extra_arguments``.
+A grading kernel's own log is kept to errors by the options the runner
+uses for every kernel (:data:`dncourse.runner.QUIET_KERNEL`), which the
+grading run passes through ``c.Execute.extra_arguments``.
 """
 
 from __future__ import annotations
@@ -19,10 +19,7 @@ import contextlib
 import logging
 import warnings
 
-__all__ = ["KERNEL_QUIET_OPTIONS", "LIBRARY_LOGGERS", "quiet_output"]
-
-#: Options for an IPython kernel: log errors only (not its start-up warnings).
-KERNEL_QUIET_OPTIONS = ["--IPKernelApp.log_level=ERROR"]
+__all__ = ["LIBRARY_LOGGERS", "quiet_output"]
 #: Loggers of the libraries that grading runs in this process.  nbgrader's
 #: API collects each learner's log into the learner's outcome itself.
 LIBRARY_LOGGERS = ("traitlets", "jupyter_client", "nbclient")
