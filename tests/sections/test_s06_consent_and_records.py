@@ -223,7 +223,7 @@ def test_record_checklist_explains_needle_counting():
 @pytest.mark.parametrize("fmt", ["markdown", "html"])
 def test_thorax_case_includes_the_pneumothorax_warning(fmt):
     text = make_sheet(fmt, **{**GOOD, "areas": ["upper_back"]})
-    for words in PTX_WORDS + ("hours to 2 days later", "coughing up blood", "dry cough",
+    for words in PTX_WORDS + ("minutes to hours later", "no safe cut-off", "coughing up blood", "dry cough",
                               "get urgent medical help straight away", DEFAULT_URGENT, "14 March 2025"):
         assert words in text, words
 
