@@ -75,7 +75,7 @@ CASES = {
     "3.3": ({"consent_given": True, "pregnant": True, "area": "lower_back"}, "avoid_area", "A"),
     "3.5": ({"consent_given": True, "area": "upper_back", "build": "thin"}, "precautions", "D"),
     "3.7": ({"consent_given": True, "area": "limb", "at_site": ["lymphoedema"]}, "avoid_area", "C"),
-    "3.8": ({"consent_given": True, "medications": ["myalgia_risk"], "area": "limb"}, "precautions", "A"),
+    "3.8": ({"consent_given": True, "medications": ["myalgia_risk"], "area": "limb"}, "do_not_needle", "A"),
     "3.9": ({"consent_given": True, "area": "nipple_navel_genitals"}, "avoid_area", "D"),
 }
 

@@ -361,11 +361,11 @@ def test_the_support_plot_draws_the_counts_with_hatches_and_a_full_legend():
     assert [p.get_width() for p in bars] == expected
     assert len({p.get_hatch() or "" for p in bars}) == 3  # a pattern per level, not colour alone
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Absolute contraindications", "Areas to avoid",
-                                                           "Precautions"]
+                                                           "Precautions", "Stop and refer"]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == list(SUPPORT_LEVELS)
     assert "Number of screening rules" in ax.get_xlabel()
     shown_numbers = sorted(int(t.get_text()) for t in ax.texts)
     assert shown_numbers == sorted(n for n in expected if n)
     alt = rule_support_alt_text()
-    assert "Absolute contraindications, 4 rules" in alt and "Precautions, 17 rules" in alt
+    assert "Absolute contraindications, 4 rules" in alt and "Precautions, 15 rules" in alt and "Stop and refer, 2 rules" in alt
     plt.close(fig)

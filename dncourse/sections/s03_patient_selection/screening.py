@@ -65,6 +65,7 @@ CATEGORIES = {
     "absolute": ("do_not_needle", "Absolute contraindication"),
     "avoid_area": ("avoid_area", "Area to avoid"),
     "precaution": ("precautions", "Precaution"),
+    "refer": ("do_not_needle", "Stop and refer"),
 }
 
 _YES_NO = {"yes": True, "no": False}
@@ -94,7 +95,7 @@ class Finding:
 
     @property
     def heading(self) -> str:
-        """'Absolute contraindication', 'Area to avoid' or 'Precaution'."""
+        """'Absolute contraindication', 'Area to avoid', 'Precaution' or 'Stop and refer'."""
         return CATEGORIES[self.category][1]
 
     def citation(self) -> str:
@@ -320,7 +321,8 @@ SUPPORT_LEVELS = {
     "seen only in a secondary source": ("verified (secondary)", "verified (secondary, truncated)"),
     "weak, or only a heading seen": ("verified (secondary, weak)", "verified (heading only)"),
 }
-_PLURAL = {"absolute": "Absolute contraindications", "avoid_area": "Areas to avoid", "precaution": "Precautions"}
+_PLURAL = {"absolute": "Absolute contraindications", "avoid_area": "Areas to avoid", "precaution": "Precautions",
+           "refer": "Stop and refer"}
 
 
 def support_counts(rules: list[dict] | None = None) -> dict[str, dict[str, int]]:
