@@ -39,6 +39,36 @@ def test_release_is_exactly_what_nbgrader_generates_from_source():
     shutil.rmtree(made.parent)
 
 
+
+# --- stated points agree with nbgrader ------------------------------------------------------
+
+_STATED_TOTAL = re.compile(r"\*\*(\d+) (?:[\w-]+ )*questions worth (\d+(?:\.\d+)?) points\*\*")
+_HEADING_POINTS = re.compile(r"^## Question (\d+)\.(\d+) \((\d+(?:\.\d+)?) points?\b", re.M)
+
+
+@pytest.mark.parametrize("quiz", QUIZZES)
+def test_stated_totals_and_question_points_match_the_nbgrader_metadata(quiz):
+    """The title's question count and total, and each heading's "(N points)", equal the graded cells' points."""
+    nb = read_nb(next((ROOT / "source" / quiz).glob("*.ipynb")))
+    graded: dict[str, float] = {}
+    for cell in nb["cells"]:
+        meta = nbgrader_meta(cell)
+        if meta.get("grade"):
+            number = re.match(r"q(\d+)_(\d+)_", meta["grade_id"])
+            assert number, f"{quiz}: grade id {meta['grade_id']!r} does not name its question"
+            key = f"{number[1]}.{number[2]}"
+            assert key not in graded, f"{quiz}: question {key} has more than one graded cell"
+            graded[key] = float(meta["points"])
+    stated = {f"{m[1]}.{m[2]}": float(m[3]) for cell in nb["cells"] if cell["cell_type"] == "markdown"
+              for m in _HEADING_POINTS.finditer(cell_text(cell))}
+    assert stated == graded, f"{quiz}: heading points differ from nbgrader points"
+    total = _STATED_TOTAL.search(cell_text(nb["cells"][0]))
+    assert total, f"{quiz}: the title does not state '**N questions worth M points**'"
+    assert int(total[1]) == len(graded), f"{quiz}: the title says {total[1]} questions, nbgrader has {len(graded)}"
+    assert float(total[2]) == sum(graded.values()), \
+        f"{quiz}: the title says {total[2]} points, nbgrader gives {sum(graded.values()):g}"
+
+
 # --- secrets never reach learners ----------------------------------------------------------
 
 def test_no_solution_hidden_test_or_mark_scheme_reaches_release(canary_course):
