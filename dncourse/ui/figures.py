@@ -30,6 +30,14 @@ MARKERS = ["o", "s", "D", "^", "v", "P", "X", "*"]
 # The picture format of the figures the lessons show.
 FIGURE_MIME = "image/svg+xml"
 
+#: The smallest text a course figure may hold, in points, as displayed at 100% zoom.
+MIN_TEXT_PT = 9
+#: The widest a course figure may be, in points (820 CSS pixels): a lesson's output area in a
+#: 1280-pixel-wide JupyterLab window is about 824 pixels wide, so a figure this wide or narrower is
+#: shown at its full size there, never shrunk (shrinking would make its text smaller than drawn).
+#: Long labels wrap onto more lines instead of widening the figure.
+MAX_WIDTH_PT = 615
+
 _RC = {
     "axes.prop_cycle": None,  # filled in lazily (needs matplotlib's cycler)
     "axes.spines.top": False,

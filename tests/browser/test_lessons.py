@@ -24,6 +24,15 @@ from tests.support.allowlists import label_problems, unexplained
 LESSONS = [str(p.relative_to(ROOT)) for p in lesson_paths()]
 
 
+def small_figure_text(figures: list[dict]) -> list[str]:
+    """The figures (from ``jlab.figure_text_sizes``) whose smallest text, as shown, is under 9 points."""
+    from dncourse.ui.figures import MIN_TEXT_PT
+
+    return [f"figure '{f['alt']}': smallest text {f['smallest_pt']} pt as shown "
+            f"({f['shown_px']} of {f['natural_px']} pixels wide)"
+            for f in figures if f["smallest_pt"] is not None and f["smallest_pt"] < MIN_TEXT_PT - 0.05]
+
+
 def test_there_are_lessons_to_open():
     assert len(LESSONS) >= 2, LESSONS
 
@@ -37,6 +46,7 @@ def test_lesson_runs_and_every_widget_responds(page, lab_server, lesson, artifac
 
     assert jlab.unexecuted_code_cells(page) == [], "Run All did not run every code cell"
     assert jlab.output_problems(page) == []
+    assert small_figure_text(jlab.figure_text_sizes(page)) == [], "figure text must be 9 pt or more as shown"
     expected = jlab.widget_output_count(page)
     assert jlab.widget_roots(page) == expected, "not every widget output was drawn as a widget"
 
@@ -51,6 +61,7 @@ def test_lesson_runs_and_every_widget_responds(page, lab_server, lesson, artifac
     # The learner configuration leaves MathJax out (no lesson uses TeX); it would set window.MathJax.
     assert page.evaluate("() => typeof window.MathJax") == "undefined", "the page loaded MathJax"
     assert label_problems(jlab.widget_labels(page)) == [], "widget labels must be readable in full"
+    assert small_figure_text(jlab.figure_text_sizes(page)) == [], "figures the widgets drew: text under 9 pt"
 
     jlab.show_first_widget(page)
     page.screenshot(path=str(artifacts / f"{stem}.png"))

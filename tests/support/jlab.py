@@ -340,6 +340,30 @@ def figures_seen(page) -> list[dict]:
     }""" % PANEL)
 
 
+def figure_text_sizes(page) -> list[dict]:
+    """Every SVG picture in the notebook's outputs (widgets' included) and its smallest text as displayed.
+
+    ``smallest_pt`` is the smallest font size written in the SVG (its user
+    unit is the point) times the scale the browser shows the picture at
+    (shown width over natural width), so a picture shrunk to fit the output
+    area reports the size a learner actually reads at 100% zoom.
+    """
+    return page.evaluate("""() => {
+      const p = %s;
+      const imgs = [...p.content.node.querySelectorAll('.jp-Cell-outputArea img')]
+        .filter(img => (img.getAttribute('src') || '').startsWith('data:image/svg+xml;base64,') && img.offsetParent);
+      return imgs.map(img => {
+        const svg = atob(img.getAttribute('src').split(',')[1]);
+        const sizes = [...svg.matchAll(/font(?:-size)?:\\s*(?:[a-z]+\\s+)*([0-9.]+)px/g)].map(m => parseFloat(m[1]));
+        const scale = img.getBoundingClientRect().width / img.naturalWidth;
+        const smallest = sizes.length ? Math.min(...sizes) : null;
+        return {alt: (img.getAttribute('alt') || '').slice(0, 70), natural_px: img.naturalWidth,
+                shown_px: Math.round(img.getBoundingClientRect().width), texts: sizes.length,
+                smallest_pt: smallest === null ? null : Math.round(smallest * scale * 100) / 100};
+      });
+    }""" % PANEL)
+
+
 # ---------------------------------------------------------------------------
 # axe-core
 # ---------------------------------------------------------------------------

@@ -435,6 +435,82 @@ def test_figure_words_keep_their_spacing_in_svg():
     assert not [t for t in texts if "  " in t or "\t" in t]
 
 
+_SVG_WIDTH = re.compile(r'<svg[^>]*\swidth="([0-9.]+)pt"')
+_SVG_FONT = re.compile(r"font(?:-size)?:\s*(?:[a-z]+\s+)*([0-9.]+)px")
+
+
+def svg_readability(svg: str) -> tuple[float, float | None]:
+    """The width of an SVG figure in points and its smallest font size in points (None: no text).
+
+    matplotlib writes text with ``svg.fonttype`` "none" as real text whose size
+    is in the SVG's user unit, which is the point; see ``dncourse.ui.figures``.
+    """
+    width = float(_SVG_WIDTH.search(svg).group(1))
+    sizes = [float(size) for size in _SVG_FONT.findall(svg)]
+    return width, (min(sizes) if sizes else None)
+
+
+def readability_problems(fig) -> list[str]:
+    """Why ``fig`` would be hard to read at 100% zoom: too wide (so shown shrunk), or text too small."""
+    from dncourse.ui.figures import MAX_WIDTH_PT, MIN_TEXT_PT, figure_svg
+
+    width, smallest = svg_readability(figure_svg(fig))
+    problems = []
+    if width > MAX_WIDTH_PT + 0.5:
+        problems.append(f"{width:.0f} pt wide, more than {MAX_WIDTH_PT} pt: JupyterLab would shrink it and its text; "
+                        "wrap long labels instead")
+    if smallest is not None and smallest < MIN_TEXT_PT:
+        problems.append(f"text of {smallest:g} pt, smaller than {MIN_TEXT_PT} pt")
+    return problems
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lesson_id)
+def test_figure_text_is_readable_at_full_size(path):
+    """No text under 9 pt, and no figure so wide that the output area would shrink it (issue 19, part 3)."""
+    run = run_lesson(path)
+    problems = {}
+    for index, figs in run.figures.items():
+        for number, fig in enumerate(figs):
+            title = fig.axes[0].get_title() if fig.axes else ""
+            for problem in readability_problems(fig):
+                problems[f"{_cell_key(run.cells[index])} figure {number} ({title[:40]}): {problem}"] = f"cell {index}"
+    _check(path, "readability", problems)
+
+
+def test_the_readability_lint_catches_small_text_and_wide_figures():
+    import matplotlib.pyplot as plt
+
+    from dncourse.ui.figures import course_style
+
+    with course_style():
+        small, ax = plt.subplots(figsize=(5, 3))
+        ax.set_title("Readable title")
+        ax.text(0.5, 0.5, "tiny", fontsize=6)
+        wide, ax = plt.subplots(figsize=(12, 3))
+        ax.set_title("A wide figure")
+        fine, ax = plt.subplots(figsize=(5, 3))
+        ax.set_title("Fine")
+    try:
+        assert [p for p in readability_problems(small) if "smaller than 9 pt" in p]
+        assert [p for p in readability_problems(wide) if "pt wide" in p]
+        assert readability_problems(fine) == []
+    finally:
+        for fig in (small, wide, fine):
+            plt.close(fig)
+
+
+def test_forest_plot_row_labels_wrap_instead_of_shrinking():
+    from dncourse.sections.s02_benefits_and_evidence.evidence import plot_forest, select
+    from dncourse.ui.figures import MIN_TEXT_PT, Plot
+
+    plot = Plot(plot_forest, select(outcome="Pain"))
+    labels = [t for t in plot.ax.get_yticklabels() if t.get_text()]
+    assert labels and all(t.get_fontsize() >= MIN_TEXT_PT for t in labels)
+    assert max(len(line) for t in labels for line in t.get_text().split("\n")) <= 41
+    assert any("\n" in t.get_text() for t in labels)
+    assert readability_problems(plot.fig) == []
+
+
 # ---------------------------------------------------------------------------
 # Widgets
 # ---------------------------------------------------------------------------

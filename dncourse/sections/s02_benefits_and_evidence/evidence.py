@@ -18,6 +18,7 @@ them and return ``(fig, ax)``, and :class:`EvidenceExplorer` is the widget.
 from __future__ import annotations
 
 import html
+import re
 import json
 
 from dncourse.ui.figures import MARKERS, PALETTE, Plot, ShowsPlot, course_style, show_plot
@@ -229,8 +230,13 @@ def summarise(rows: list[dict]) -> str:
     return text
 
 
-def _label(row: dict) -> str:
-    return f"{row['review']}, {population(row)}\n{row['dn_arm']} vs {row['comparator']}, {row['time_point']}"
+def _label(row: dict, width: int = 41) -> str:
+    """A forest-plot row label: who and what was compared, wrapped to lines of at most ``width`` characters."""
+    import textwrap
+
+    time = re.sub(r"(\d) (?=d\b|wk\b|h\b)", "\\1\u00a0", row["time_point"].lower())  # keep "9-28 d" on one line
+    parts = (f"{row['review']}, {population(row)}", f"{row['dn_arm']} vs {row['comparator']}, {time}")
+    return "\n".join(line for part in parts for line in textwrap.wrap(part, width, break_on_hyphens=False))
 
 
 def plot_forest(rows: list[dict], title: str | None = None):
@@ -243,6 +249,8 @@ def plot_forest(rows: list[dict], title: str | None = None):
     marks the clinically important change.  Artists carry ``gid``s
     (``"estimate:<id>"``, ``"ci:<id>"``, ``"no_effect"``, ``"important_band"``).
     """
+    import textwrap
+
     import matplotlib.pyplot as plt
     from matplotlib.transforms import blended_transform_factory
 
@@ -264,7 +272,9 @@ def plot_forest(rows: list[dict], title: str | None = None):
     }
     n = len(rows)
     with course_style():
-        fig, ax = plt.subplots(figsize=(10, 1.6 + 0.62 * n))
+        labels = [_label(r) for r in reversed(rows)]
+        lines = max(label.count("\n") + 1 for label in labels)
+        fig, ax = plt.subplots(figsize=(4.5, 1.9 + (0.2 + 0.19 * lines) * n))
         shown = set()
         for i, row in enumerate(rows):
             y = n - 1 - i
@@ -293,17 +303,18 @@ def plot_forest(rows: list[dict], title: str | None = None):
         ax.set_xlim(min(lows) - 0.08 * span, max(highs) + 0.08 * span)
         ax.set_ylim(-0.7, n - 0.3)
         ax.set_yticks(range(n))
-        ax.set_yticklabels([_label(r) for r in reversed(rows)], fontsize=8.5)
+        ax.set_yticklabels(labels, fontsize=9.5)
         numbers = blended_transform_factory(ax.transAxes, ax.transData)
         for i, row in enumerate(rows):
             ax.text(1.01, n - 1 - i, f"{fmt(row['estimate'])} [{fmt(row['ci_low'])}, {fmt(row['ci_high'])}]",
-                    transform=numbers, va="center", fontsize=8.5, gid=f"numbers:{row['id']}")
+                    transform=numbers, va="center", fontsize=9.5, gid=f"numbers:{row['id']}")
         left, right = ("dry needling arm", "comparator") if negative_is_dn else ("comparator", "dry needling arm")
         gap = "\u00a0" * 10  # no-break spaces: an SVG collapses runs of ordinary spaces into one
         ax.set_xlabel(f"{_AXIS[outcome]}\n\u2190 favours the {left}{gap}favours the {right} \u2192")
-        ax.set_title(title or f"{OUTCOMES[outcome]}: {n} result{'s' if n != 1 else ''} with 95% confidence intervals")
+        heading = title or f"{OUTCOMES[outcome]}: {n} result{'s' if n != 1 else ''} with 95% confidence intervals"
+        ax.set_title("\n".join(textwrap.wrap(heading, 60)))
         axes_height = fig.get_figheight() * 0.77  # inches, with the default subplot margins
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.95 / axes_height), ncol=2, fontsize=8.5,
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.95 / axes_height), ncol=1, fontsize=9.5,
                   frameon=False)
     return fig, ax
 
@@ -346,7 +357,7 @@ def plot_over_time(rows: list[dict] | None = None):
         raise ValueError("plot_over_time needs at least one row")
     xs = list(range(len(rows)))
     with course_style():
-        fig, ax = plt.subplots(figsize=(8.5, 4.4))
+        fig, ax = plt.subplots(figsize=(7.4, 4.6))
         ax.axhline(0, color="0.2", linewidth=1.2, gid="no_effect", label="no effect (0)")
         ax.plot(xs, [r["estimate"] for r in rows], linestyle=":", color="0.5", gid="trend")
         for x, row in zip(xs, rows):
@@ -356,7 +367,7 @@ def plot_over_time(rows: list[dict] | None = None):
                     color=PALETTE[0], gid=f"estimate:{row['id']}", label="pooled SMD" if x == 0 else None)
             width = row["ci_high"] - row["ci_low"]
             ax.annotate(f"{fmt(row['estimate'])}\ninterval width {width:.2f}", (x, row["ci_low"]),
-                        xytext=(0, -8), textcoords="offset points", ha="center", va="top", fontsize=8.5)
+                        xytext=(0, -8), textcoords="offset points", ha="center", va="top", fontsize=9.5)
         ax.set_xticks(xs)
         ax.set_xticklabels([_TIME_WORDS.get(r["time_point"], r["time_point"]) for r in rows])
         ax.set_xlim(-0.5, len(rows) - 0.5)
@@ -364,7 +375,7 @@ def plot_over_time(rows: list[dict] | None = None):
         ax.set_xlabel("Time after treatment")
         ax.set_ylabel("Pain, SMD\n(below 0 favours dry needling)")
         ax.set_title(f"Dry needling vs other treatments or placebo, pain over time ({cite(rows[0]['ref'])})")
-        ax.legend(loc="lower left", fontsize=8.5, frameon=False)
+        ax.legend(loc="lower left", fontsize=9.5, frameon=False)
     return fig, ax
 
 

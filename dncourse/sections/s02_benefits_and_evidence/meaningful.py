@@ -165,7 +165,7 @@ def plot_change(before: float, after: float):
     rows = thresholds()
     labels = {r["id"]: r["label"] for r in judge_change(before, after)}
     with course_style():
-        fig, ax = plt.subplots(figsize=(8.5, 3.2))
+        fig, ax = plt.subplots(figsize=(6.6, 3.2))
         ax.plot([0, 10], [0, 0], color="0.75", linewidth=6, solid_capstyle="butt", zorder=1, gid="scale")
         for i, (key, row) in enumerate(rows.items()):
             target = before * (1 - row["value"] / 100) if row["unit"] == "percent" else before - row["value"]
@@ -197,7 +197,7 @@ def plot_change(before: float, after: float):
         else:
             summary = "no change"
         ax.set_title(f"Pain {_num(before)} before, {_num(after)} after: {summary}")
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2, fontsize=8.5, frameon=False)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=1, fontsize=9.5, frameon=False)
     return fig, ax
 
 

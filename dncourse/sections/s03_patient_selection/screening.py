@@ -351,7 +351,7 @@ def plot_rule_support(rules: list[dict] | None = None):
     names = [_PLURAL[c] for c in CATEGORIES]
     hatches = ["", "//", ".."]
     with course_style():
-        fig, ax = plt.subplots(figsize=(8.5, 3.4))
+        fig, ax = plt.subplots(figsize=(6.2, 3.4))
         left = [0] * len(CATEGORIES)
         for i, level in enumerate(SUPPORT_LEVELS):
             widths = [counts[c][level] for c in CATEGORIES]

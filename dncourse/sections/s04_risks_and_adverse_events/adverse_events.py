@@ -145,7 +145,7 @@ def plot_expected_counts(refs, treatments: int):
             ref = refs[0]
             counts = expected_events(ref, treatments)
             names = list(counts)
-            fig, ax = plt.subplots(figsize=(8.5, 0.38 * len(names) + 1.6))
+            fig, ax = plt.subplots(figsize=(6.6, 0.38 * len(names) + 1.6))
             colour, _ = _LOOK.get(ref, (PALETTE[0], ""))
             bars = ax.barh(names, list(counts.values()), color=colour, edgecolor="black", linewidth=0.6)
             bars[-1].set_hatch("xx")
@@ -158,7 +158,7 @@ def plot_expected_counts(refs, treatments: int):
             keys = [k for k in SHARED_EVENTS if all(k in {r["event_key"] for r in rates(ref)} for ref in refs)]
             names = [next(r["event"] for r in rates(refs[0]) if r["event_key"] == k) for k in keys]
             names = ["All mild (minor) events" if k == "all_mild" else n for k, n in zip(keys, names)]
-            fig, ax = plt.subplots(figsize=(8.5, 1.0 * len(keys) + 1.6))
+            fig, ax = plt.subplots(figsize=(6.6, 1.0 * len(keys) + 1.6))
             height = 0.8 / len(refs)
             for i, ref in enumerate(refs):
                 values = list(expected_events(ref, treatments, keys).values())
@@ -200,8 +200,9 @@ def plot_study_comparison():
     import matplotlib.pyplot as plt
 
     studies = list(DN_STUDIES) + ["baumler2021"]
-    labels = [cite(ref) + ("\n(acupuncture, context;\nany adverse event)" if ref == "baumler2021"
-                           else "\n(dry needling)") for ref in studies]
+    labels = [cite(ref).replace(" et al. ", " et al.\n") + ("\n(acupuncture,\ncontext; any\nadverse event)"
+                                                             if ref == "baumler2021" else "\n(dry needling)")
+              for ref in studies]
     mild, serious = [], []
     for ref in studies:
         if ref == "baumler2021":
@@ -215,7 +216,7 @@ def plot_study_comparison():
     with course_style():
         # Fixed spacing instead of tight_layout(): figures are saved cropped to their contents,
         # and a layout pass would measure every label once more.
-        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10.5, 4.6),
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(8.2, 4.6),
                                        gridspec_kw={"left": 0.06, "right": 0.99, "wspace": 0.2})
         for i, ref in enumerate(studies):
             colour, hatch = _LOOK[ref]
@@ -273,7 +274,7 @@ def plot_rule_of_three(n: int | None = None, n_min: int = 1, n_max: int = 100_00
     approx = [rule_of_three(int(k)) * 100 for k in ns]
     exact = [exact_upper_bound(int(k)) * 100 for k in ns]
     with course_style():
-        fig, ax = plt.subplots(figsize=(8.5, 4.6))
+        fig, ax = plt.subplots(figsize=(7.4, 4.6))
         ax.plot(ns, approx, color=PALETTE[0], linewidth=2, label="Rule of three: 3 / n")
         ax.plot(ns, exact, color=PALETTE[3], linestyle="--", marker="o", markersize=3, markevery=6,
                 linewidth=1.5, label="Exact: 1 - 0.05^(1/n)")
@@ -286,7 +287,7 @@ def plot_rule_of_three(n: int | None = None, n_min: int = 1, n_max: int = 100_00
             ax.axvline(n, color="0.6", linewidth=0.8, zorder=0)
         ax.axvline(30, color="0.3", linestyle=":", linewidth=1)
         ax.annotate("n = 30: below this,\nuse the exact value", (30, 0.002), xytext=(4, 0),
-                    textcoords="offset points", fontsize=8)
+                    textcoords="offset points", fontsize=9)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.minorticks_off()  # log axes get many unlabelled minor ticks; the labelled major ticks are enough

@@ -46,7 +46,7 @@ def plot_fainting_by_visit(rows: list[dict] | None = None):
         ax.legend(loc="upper right", fontsize=9, frameon=False)
         # under the axes' lower left corner (placed on the axes, not the figure, so it can be drawn in one pass)
         ax.text(-0.15, -0.17, f"Source: {bars[0]['study']} (acupuncture, one Taipei hospital).",
-                transform=ax.transAxes, fontsize=8, ha="left")
+                transform=ax.transAxes, fontsize=9, ha="left")
     return fig, ax
 
 

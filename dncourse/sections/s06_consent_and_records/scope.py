@@ -41,7 +41,7 @@ def plot_scope(rows: list[dict] | None = None):
 
     dated = [r for r in jurisdictions(rows) if r["year"] is not None]
     with course_style():
-        fig, ax = plt.subplots(figsize=(9, 0.45 * len(dated) + 1.6))
+        fig, ax = plt.subplots(figsize=(7.6, 0.45 * len(dated) + 1.6))
         shown = set()
         for i, row in enumerate(dated):
             marker, colour, filled = POSITION_STYLE[row["position"]]
