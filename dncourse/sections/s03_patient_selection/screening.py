@@ -5,16 +5,17 @@ Everything clinical lives in two data tables, read by the one loader:
 * ``data/screening_inputs.json``: the items of the screening form (yes/no
   questions, choices and tick-box lists), their labels, options and defaults;
 * ``data/screening_rules.csv``: one row per condition, with its category
-  (``absolute``, ``avoid_area`` or ``precaution``), the form answers that
-  trigger it, what to do, why, the citation keys and the fact sheet's
-  verification tag.
+  (``absolute``, ``avoid_area``, ``precaution`` or ``refer``: stop and refer,
+  as for the red flags), the form answers that trigger it, what to do, why,
+  the citation keys, the fact sheet's verification tag and where in the
+  fact sheet it comes from.
 
 This module holds no clinical case of its own.  :meth:`RuleSet.screen` fills
 in the form's defaults, rejects any item or value the form does not know
 (naming it), finds every rule whose trigger holds, and returns a
 :class:`Result` whose decision is the most restrictive finding:
 
-``do_not_needle`` (an absolute contraindication) > ``avoid_area`` > ``precautions`` > ``proceed``.
+``do_not_needle`` (an absolute contraindication, or a reason to stop and refer) > ``avoid_area`` > ``precautions`` > ``proceed``.
 
 A trigger is a list of ``item=value`` terms that must all hold; ``|`` between
 values means any one of them (``area=chest|upper_back``).  For a yes/no item
