@@ -45,6 +45,8 @@ __all__ = [
     "screen",
     "rules_markdown",
     "show_rules",
+    "sheet_section_markdown",
+    "show_sheet_section_rules",
     "SUPPORT_LEVELS",
     "support_counts",
     "plot_rule_support",
@@ -312,6 +314,35 @@ def show_rules(category: str) -> str:
     from IPython.display import Markdown, display
 
     text = rules_markdown(category)
+    display(Markdown(text))
+    return text
+
+
+def sheet_section_markdown(sheet_section: str, rules: list[dict] | None = None) -> str:
+    """The rules that come from one section of the fact sheet (e.g. ``"13"``, electrical dry needling)
+    as a Markdown table: kind of rule, condition, what to do, source; most restrictive kind first."""
+    from dncourse.content.references import cite
+
+    rules = rules if rules is not None else load("screening_rules")
+    chosen = [r for r in rules if r["sheet_section"] == sheet_section]
+    if not chosen:
+        raise ValueError(f"no screening rule comes from section {sheet_section!r} of the fact sheet")
+    chosen.sort(key=lambda r: SEVERITY.index(CATEGORIES[r["category"]][0]))  # stable: file order within a kind
+    lines = ["| Kind | Condition | What to do | Source |", "|---|---|---|---|"]
+    for rule in chosen:
+        source = cite(rule["ref"])
+        if rule["verification"] != "verified":
+            source += f" *({rule['verification']})*"
+        cells = [CATEGORIES[rule["category"]][1], rule["condition"], rule["action"], source]
+        lines.append("| " + " | ".join(html.escape(c, quote=False).replace("|", "/") for c in cells) + " |")
+    return "\n".join(lines)
+
+
+def show_sheet_section_rules(sheet_section: str) -> str:
+    """Display :func:`sheet_section_markdown` for ``sheet_section`` in the notebook."""
+    from IPython.display import Markdown, display
+
+    text = sheet_section_markdown(sheet_section)
     display(Markdown(text))
     return text
 
