@@ -199,7 +199,7 @@ def test_the_new_question_keys_say_what_the_lesson_and_the_rules_say():
     # 3.17: no red flags does not clear a patient
     assert keys["3.17"] is False and "poor sensitivity" in rules["red_flag_cauda_equina"]["why"]
     # 3.18: no current across the chest with a pacemaker
-    assert "No current across the chest" in _option("3.18", "B")
+    assert "No current across the chest in anyone with a pacemaker" in _option("3.18", "B")
     # 3.19: epilepsy and electrical needling: no guideline found
     assert keys["3.19"] == "C" and "No guideline was found" in _option("3.19", "C")
     # 3.7: a limb at risk of lymphoedema, not swollen, is still avoided
