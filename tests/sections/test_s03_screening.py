@@ -1,5 +1,6 @@
 """Section 3: the screening data files, the rules engine, and the data checked against the fact sheet."""
 
+import html
 import json
 import re
 
@@ -7,8 +8,8 @@ import pytest
 
 from dncourse.content.loader import DATA_DIR, DataError, load, load_file, reference_keys
 from dncourse.sections.s03_patient_selection.screening import (CATEGORIES, DECISIONS, SEVERITY, SUPPORT_LEVELS, RuleSet, ScreeningError,
-                                plot_rule_support, rule_support_alt_text, rules_markdown, support_counts,
-                                screen)
+                                plot_rule_support, rule_support_alt_text, rules_markdown, sheet_section_markdown,
+                                support_counts, screen)
 from tests.support.course import csv_with_rows_edited
 
 CONSENTED = {"consent_given": True}
@@ -124,11 +125,18 @@ def test_consent_and_nothing_else_means_proceed(rules):
     ({"pregnant": True, "area": "limb"}, "precautions", "pregnancy"),
     ({"drives_after": True}, "precautions", "drives_after"),
     ({"area": "upper_back"}, "precautions", "thorax"),
+    ({"red_flags": ["cancer_history"]}, "do_not_needle", "red_flag_cancer"),
+    ({"red_flags": ["weight_loss"]}, "do_not_needle", "red_flag_weight_loss"),
+    ({"red_flags": ["fever"]}, "do_not_needle", "red_flag_fever"),
+    ({"red_flags": ["progressive_neuro"]}, "do_not_needle", "red_flag_neuro"),
+    ({"red_flags": ["cauda_equina"]}, "do_not_needle", "red_flag_cauda_equina"),
+    ({"electrical": True}, "precautions", "electrical_needling"),
+    ({"implanted_device": True}, "proceed", None),  # a device matters only when current is planned
 ])
 def test_each_category_gives_its_decision(rules, patient, decision, rule):
     result = rules.screen({**CONSENTED, **patient})
     assert result.decision == decision
-    assert ids(result) == {rule}
+    assert ids(result) == ({rule} if rule else set())
 
 
 def _patient_for(rules, rule):
@@ -321,7 +329,7 @@ def test_every_number_in_the_rules_and_cases_is_in_the_fact_sheet(fact_sheet):
     text += " ".join(c["vignette"] + " " + c["explanation"] for c in load("screening_cases"))
     numbers = set(re.findall(r"\d[\d,.]*\d%?|\d%?", text))
     # ages in the made-up vignettes are not facts
-    facts = numbers - {"26", "31", "35", "42", "50", "58", "63", "71"}
+    facts = numbers - {"26", "31", "35", "42", "44", "50", "58", "63", "66", "70", "71", "74"}
     missing = sorted(n for n in facts if n not in fact_sheet)
     assert not missing, missing
     for key_fact in ("24.4%", "31,822", "BL31-34", "LI4, SP6, BL60, BL67", "1 in 4-5"):
@@ -367,5 +375,168 @@ def test_the_support_plot_draws_the_counts_with_hatches_and_a_full_legend():
     shown_numbers = sorted(int(t.get_text()) for t in ax.texts)
     assert shown_numbers == sorted(n for n in expected if n)
     alt = rule_support_alt_text()
-    assert "Absolute contraindications, 4 rules" in alt and "Precautions, 15 rules" in alt and "Stop and refer, 2 rules" in alt
+    assert "Absolute contraindications, 4 rules" in alt and "Areas to avoid, 11 rules" in alt
+    assert "Precautions, 17 rules" in alt and "Stop and refer, 7 rules" in alt
     plt.close(fig)
+
+
+# --- issue 19: red flags, statins, electrical dry needling, lymphoedema ----------------------------
+
+def _fact(sheet, fact_id):
+    """The text of one numbered fact of the sheet's Part II, from its bullet to the next numbered fact or heading."""
+    start = sheet.index(f"**[{fact_id}]**")
+    ends = [i for i in (sheet.find("**[N", start + 5), sheet.find("\n## ", start), sheet.find("\n### ", start)) if i > 0]
+    return sheet[start:min(ends)]
+
+
+def _part_ii_section(sheet, number):
+    start = sheet.index(f"\n## {number}. ")
+    return sheet[start:sheet.index("\n## ", start + 5)]
+
+
+RED_FLAGS = {"cancer_history": "red_flag_cancer", "weight_loss": "red_flag_weight_loss", "fever": "red_flag_fever",
+             "progressive_neuro": "red_flag_neuro", "cauda_equina": "red_flag_cauda_equina"}
+
+
+def test_the_five_red_flags_of_the_brief_are_on_the_form_and_each_is_a_stop_and_refer_rule(rules):
+    assert set(rules.values("red_flags")) == set(RED_FLAGS)
+    by_id = {r["id"]: r for r in load("screening_rules")}
+    for flag, rule_id in RED_FLAGS.items():
+        rule = by_id[rule_id]
+        assert rule["category"] == "refer" and rule["trigger"] == [f"red_flags={flag}"]
+        assert rule["action"].startswith("Do not needle") and "medical assessment" in rule["action"]
+        assert rule["sheet_section"] == "14"
+        # a red flag stops needling even when every other answer is fine, and whatever else is listed
+        result = rules.screen({**CONSENTED, "red_flags": [flag], "medications": ["anticoagulant"]})
+        assert result.decision == "do_not_needle" and result.findings[0].heading == "Stop and refer"
+
+
+def test_cauda_equina_is_taught_as_an_emergency_without_claiming_the_unconfirmed_steps():
+    rule = {r["id"]: r for r in load("screening_rules")}["red_flag_cauda_equina"]
+    assert "emergency" in rule["action"] and "without delay" in rule["action"]
+    assert "clinic's emergency procedure" in rule["action"]
+    assert "action steps were not confirmed" in rule["why"]
+    for sign in ("saddle", "bladder", "bowel", "sexual", "both legs"):
+        assert sign in rule["condition"]
+
+
+def test_red_flags_are_not_a_checklist_that_clears(rules):
+    """Without a red flag ticked, nothing in the rules claims the patient is cleared of a serious cause."""
+    text = " ".join(r["why"] + " " + r["action"] for r in load("screening_rules")).lower()
+    assert "proves nothing on its own" in text and "poor sensitivity" in text
+    assert not re.search(r"rule[sd]? out (a )?serious|cleared of", text)
+
+
+def test_rules_from_part_ii_rest_on_facts_of_their_own_section(fact_sheet):
+    part_ii = [r for r in load("screening_rules") if r["sheet_section"] in ("13", "14")]
+    assert {r["sheet_section"] for r in part_ii} == {"13", "14"}
+    for rule in part_ii:
+        assert rule.get("sheet_facts"), rule["id"]
+        section = _part_ii_section(fact_sheet, rule["sheet_section"])
+        for fact_id in rule["sheet_facts"]:
+            assert f"**[{fact_id}]**" in section, (rule["id"], fact_id)
+
+
+@pytest.mark.parametrize("fact_id, words", [
+    ("N41", ["cardiac problems (angina, cardiac arrest, interference with a demand pacemaker)", "20–30 min"]),
+    ("N42", ["contraindicated in any patient with a pacemaker", "stimulation across the chest", "[verified (secondary)"]),
+    ("N43", ["should be used with caution", "**Lower-limb** stimulation", "51 patients", "parallel to the pacemaker lead"]),
+    ("N44", ["not be applied over the heart or brain", "pacemaker or medication pump", "[verified]"]),
+    ("N45", ["trunk, abdomen or pelvis in pregnancy", "controversial", "No guideline-level source was found"]),
+    ("N46", ["100 experts in 19 countries", "cauda equina syndrome, spinal fracture"]),
+    ("N47", ["no high-quality evidence for the diagnostic accuracy of most red flags", "false reassurance"]),
+    ("N48", ["previous history of cancer", "0.3% to 4.6%", "0.3% to 1.2%", "[verified (secondary)"]),
+    ("N49", ["16 national low-back-pain guidelines", "46 different red flags", "unintentional weight loss",
+             "Night pain or pain at rest"]),
+    ("N50", ["**urgent action**", "reduced perineal (saddle) sensation", "poor sensitivity", "fever",
+             "progressive motor weakness affecting more than one nerve root", "emergency surgical treatment",
+             "wording for these flags was **not retrieved**"]),
+    ("N55", ["symmetrical and proximal", "within 4–6 weeks of starting a statin"]),
+    ("N56", ["7–29%"]),
+    ("N57", ["not stop the statin", "**bilateral**", ">12 weeks"]),
+])
+def test_the_facts_the_new_rules_and_lesson_parts_use_are_in_the_sheet(fact_sheet, fact_id, words):
+    fact = _fact(fact_sheet, fact_id)
+    for word in words:
+        assert word in fact, (fact_id, word)
+
+
+def test_what_the_sheet_did_not_find_stays_unconfirmed(fact_sheet):
+    appendix_c = fact_sheet[fact_sheet.index("## Appendix C."):fact_sheet.index("## Appendix D.")]
+    assert "**epilepsy** as an electrical DN contraindication in a guideline" in appendix_c
+    assert "its CES action steps" in appendix_c
+    text = " ".join(" ".join(str(v) for v in r.values()) for r in load("screening_rules")).lower()
+    # no rule makes epilepsy a contraindication to electrical needling
+    for rule in load("screening_rules"):
+        if any(term.startswith("electrical=") for term in rule["trigger"]):
+            assert "epilep" not in (rule["condition"] + rule["action"] + rule["why"]).lower(), rule["id"]
+    for phrase in ("do not let the patient drive", "keep the patient upright", "finucane et al. 2020 advise"):
+        assert phrase not in text
+
+
+def test_electrical_needling_rules(rules):
+    by_id = {r["id"]: r for r in load("screening_rules")}
+    device = {**CONSENTED, "electrical": True, "implanted_device": True}
+    for area in ("chest", "upper_back", "neck_shoulder"):
+        result = rules.screen({**device, "area": area})
+        assert result.decision == "avoid_area" and "electrical_device_chest" in ids(result), area
+    result = rules.screen({**device, "area": "limb"})
+    assert result.decision == "precautions"
+    assert ids(result) == {"electrical_needling", "electrical_device"}
+    # no current over the heart or the head, device or not
+    assert "electrical_heart_brain" in ids(rules.screen({**CONSENTED, "electrical": True, "area": "head"}))
+    assert "electrical_heart_brain" in ids(rules.screen({**CONSENTED, "electrical": True, "area": "chest"}))
+    assert "electrical_heart_brain" not in ids(rules.screen({**CONSENTED, "electrical": True, "area": "limb"}))
+    pregnant = rules.screen({**CONSENTED, "electrical": True, "pregnant": True, "area": "upper_back"})
+    assert pregnant.decision == "avoid_area" and "electrical_pregnancy_trunk" in ids(pregnant)
+    # without current, a device or the chest adds no electrical rule
+    plain = rules.screen({**CONSENTED, "implanted_device": True, "area": "chest"})
+    assert not {i for i in ids(plain) if i.startswith("electrical")}
+    assert "no current across the chest" in by_id["electrical_device_chest"]["action"]
+    assert by_id["electrical_pregnancy_trunk"]["verification"] == "verified (secondary)"
+
+
+def test_the_electrical_rules_table_lists_section_13_most_restrictive_first():
+    text = sheet_section_markdown("13")
+    rows = [r for r in load("screening_rules") if r["sheet_section"] == "13"]
+    assert text.count("\n") == 1 + len(rows)
+    for rule in rows:
+        assert html.escape(rule["condition"], quote=False) in text
+    kinds = [line.split("|")[1].strip() for line in text.splitlines()[2:]]
+    assert kinds == sorted(kinds, key=["Area to avoid", "Precaution"].index)
+    with pytest.raises(ValueError, match="no screening rule comes from section '99'"):
+        sheet_section_markdown("99")
+
+
+def test_the_statin_rule_says_what_to_do_plainly():
+    rule = {r["id"]: r for r in load("screening_rules")}["myalgia_medicine"]
+    assert rule["category"] == "refer" and rule["sheet_facts"] == ["N55", "N56", "N57"]
+    for words in ("Do not needle today", "both sides", "thighs", "4-6 weeks", "increasing its dose",
+                  "back to their prescriber", "Never advise stopping the statin"):
+        assert words in rule["action"], words
+
+
+def test_lymphoedema_covers_limbs_at_risk_of_it(fact_sheet, rules):
+    row = _table_4_2(fact_sheet)["Lymphoedema (affected limb)"]
+    assert "limbs at risk of lymphoedema" in row["says"]
+    rule = {r["id"]: r for r in load("screening_rules")}["lymphoedema"]
+    assert "at risk" in rule["condition"] and "at risk" in rule["action"]
+    assert "uk_clinic_lymphoedema" in rule["ref"]
+    label = next(o["label"] for i in load("screening_inputs") if i["id"] == "at_site" for o in i["options"]
+                 if o["value"] == "lymphoedema")
+    assert "at risk" in label
+
+
+def test_pneumothorax_timing_gives_no_cut_off():
+    """Correction C2 of the fact sheet: '2 days' is the longest delay seen, not an upper limit."""
+    text = " ".join(r["why"] for r in load("screening_rules")) + " ".join(c["explanation"] for c in load("screening_cases"))
+    assert "hours to days later" not in text
+    assert "no safe cut-off" in {r["id"]: r for r in load("screening_rules")}["thorax"]["why"]
+
+
+def test_the_new_cases_cover_red_flags_and_electrical_needling(rules):
+    cases = {c["id"]: c for c in load("screening_cases")}
+    expected_rules = {"case_red_flag_cancer": "red_flag_cancer", "case_cauda_equina": "red_flag_cauda_equina",
+                      "case_pacemaker_upper_back": "electrical_device_chest", "case_pacemaker_calf": "electrical_device"}
+    for case_id, rule_id in expected_rules.items():
+        assert rule_id in ids(rules.screen(cases[case_id]["patient"])), case_id

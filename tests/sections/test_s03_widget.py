@@ -168,3 +168,50 @@ def test_section_3_practice_checks_show_the_answer_and_sources(item):
 
 def test_section_3_has_practice_checks():
     assert sum(p["id"].startswith("s03_") for p in load("practice")) >= 4
+
+
+# --- issue 19: the new form items, and labels short enough to read in full ---------------------------
+
+def test_every_label_and_option_of_the_form_is_short_enough_to_show_in_full():
+    """Long labels are cut off in the browser (the browser test checks the ones drawn); keep each to 60 characters."""
+    texts = []
+    for item in load("screening_inputs"):
+        texts.append(item["label"])
+        texts += [option["label"] for option in item.get("options", [])]
+    too_long = [t for t in texts if len(t) > 60]
+    assert not too_long, too_long
+    options = [o for p in load("practice") if p["id"].startswith("s03_") for o in p["options"]]
+    assert not [o for o in options if len(o) > 60]
+
+
+def test_ticking_a_red_flag_shows_stop_and_refer(tool):
+    tool.controls["consent_given"].value = True
+    tool.controls["red_flags"]["fever"].value = True
+    assert tool.result.decision == "do_not_needle"
+    text = shown(tool)
+    assert "Decision: Do not needle" in text and "Stop and refer" in text and "Red flag: fever" in text
+    tool.controls["red_flags"]["fever"].value = False
+    assert tool.result.decision == "proceed"
+
+
+def test_electrical_needling_with_a_pacemaker_depends_on_the_area(tool):
+    tool.controls["consent_given"].value = True
+    tool.controls["implanted_device"].value = True
+    assert tool.result.decision == "proceed"
+    tool.controls["electrical"].value = True
+    assert tool.result.decision == "precautions"
+    tool.controls["area"].value = "upper_back"
+    assert tool.result.decision == "avoid_area"
+    assert "no current across the chest" in shown(tool)
+
+
+def test_the_form_columns_are_balanced_and_keep_the_form_order(tool):
+    assert ScreeningAssistant._split([[1] * 4, [1] * 18, [1] * 7, [1] * 10, [1] * 2]) == 2
+    assert ScreeningAssistant._split([[1] * 3, [1] * 3]) == 1
+    assert ScreeningAssistant._split([[1]]) == 1
+    left, right = tool.widget.children[-3].children
+    assert abs(len(left.children) - len(right.children)) <= 4
+    groups = list(dict.fromkeys(item["group"] for item in load("screening_inputs")))
+    headings = [c.value for col in (left, right) for c in col.children
+                if isinstance(c, w.HTML) and c.value.startswith("<b>")]
+    assert headings == [f"<b>{html.escape(g)}</b>" for g in groups]

@@ -5,16 +5,17 @@ Everything clinical lives in two data tables, read by the one loader:
 * ``data/screening_inputs.json``: the items of the screening form (yes/no
   questions, choices and tick-box lists), their labels, options and defaults;
 * ``data/screening_rules.csv``: one row per condition, with its category
-  (``absolute``, ``avoid_area`` or ``precaution``), the form answers that
-  trigger it, what to do, why, the citation keys and the fact sheet's
-  verification tag.
+  (``absolute``, ``avoid_area``, ``precaution`` or ``refer``: stop and refer,
+  as for the red flags), the form answers that trigger it, what to do, why,
+  the citation keys, the fact sheet's verification tag and where in the
+  fact sheet it comes from.
 
 This module holds no clinical case of its own.  :meth:`RuleSet.screen` fills
 in the form's defaults, rejects any item or value the form does not know
 (naming it), finds every rule whose trigger holds, and returns a
 :class:`Result` whose decision is the most restrictive finding:
 
-``do_not_needle`` (an absolute contraindication) > ``avoid_area`` > ``precautions`` > ``proceed``.
+``do_not_needle`` (an absolute contraindication, or a reason to stop and refer) > ``avoid_area`` > ``precautions`` > ``proceed``.
 
 A trigger is a list of ``item=value`` terms that must all hold; ``|`` between
 values means any one of them (``area=chest|upper_back``).  For a yes/no item
@@ -44,6 +45,8 @@ __all__ = [
     "screen",
     "rules_markdown",
     "show_rules",
+    "sheet_section_markdown",
+    "show_sheet_section_rules",
     "SUPPORT_LEVELS",
     "support_counts",
     "plot_rule_support",
@@ -311,6 +314,35 @@ def show_rules(category: str) -> str:
     from IPython.display import Markdown, display
 
     text = rules_markdown(category)
+    display(Markdown(text))
+    return text
+
+
+def sheet_section_markdown(sheet_section: str, rules: list[dict] | None = None) -> str:
+    """The rules that come from one section of the fact sheet (e.g. ``"13"``, electrical dry needling)
+    as a Markdown table: kind of rule, condition, what to do, source; most restrictive kind first."""
+    from dncourse.content.references import cite
+
+    rules = rules if rules is not None else load("screening_rules")
+    chosen = [r for r in rules if r["sheet_section"] == sheet_section]
+    if not chosen:
+        raise ValueError(f"no screening rule comes from section {sheet_section!r} of the fact sheet")
+    chosen.sort(key=lambda r: SEVERITY.index(CATEGORIES[r["category"]][0]))  # stable: file order within a kind
+    lines = ["| Kind | Condition | What to do | Source |", "|---|---|---|---|"]
+    for rule in chosen:
+        source = cite(rule["ref"])
+        if rule["verification"] != "verified":
+            source += f" *({rule['verification']})*"
+        cells = [CATEGORIES[rule["category"]][1], rule["condition"], rule["action"], source]
+        lines.append("| " + " | ".join(html.escape(c, quote=False).replace("|", "/") for c in cells) + " |")
+    return "\n".join(lines)
+
+
+def show_sheet_section_rules(sheet_section: str) -> str:
+    """Display :func:`sheet_section_markdown` for ``sheet_section`` in the notebook."""
+    from IPython.display import Markdown, display
+
+    text = sheet_section_markdown(sheet_section)
     display(Markdown(text))
     return text
 

@@ -88,7 +88,7 @@ class ScreeningAssistant:
                     box.append(tick)
             self.controls[item["id"]] = control
         columns = list(groups.values())
-        half = (len(columns) + 1) // 2
+        half = self._split(columns)
         form = w.HBox([w.VBox([child for col in columns[:half] for child in col],
                               layout=w.Layout(width="50%")),
                        w.VBox([child for col in columns[half:] for child in col],
@@ -116,6 +116,16 @@ class ScreeningAssistant:
                               w.HTML("<hr>"), self.decision])
         self.result = None
         self._update()
+
+    @staticmethod
+    def _split(columns: list[list]) -> int:
+        """How many groups go in the left column, keeping the form's order, so that the columns are
+        as close in length (counted in rows) as possible; ties go to the left column."""
+        if len(columns) < 2:
+            return len(columns)
+        sizes = [len(col) for col in columns]
+        total = sum(sizes)
+        return min(range(1, len(columns)), key=lambda k: (abs(total - 2 * sum(sizes[:k])), -k))
 
     # -- reading and setting the form ------------------------------------
 
