@@ -204,10 +204,15 @@ def _font_sizes(ax):
 def test_rhomboid_figure_plots_the_data_file():
     rows = rhomboid_rows()
     fig, ax = plot_rhomboid_depths()
-    muscle, rib = [c for c in ax.containers if type(c).__name__ == "ErrorbarContainer"]
-    assert list(muscle.lines[0].get_ydata()) == [r["muscle_cm"] for r in rows]
-    assert list(rib.lines[0].get_ydata()) == [r["rib_cm"] for r in rows]
-    assert muscle.lines[0].get_marker() != rib.lines[0].get_marker()
+    means = {line.get_label(): line for line in ax.lines if not line.get_label().startswith("_")}
+    muscle, rib = means["Skin to rhomboid major (mean, 1 SD)"], means["Skin to rib (mean, 1 SD)"]
+    assert list(muscle.get_ydata()) == [r["muscle_cm"] for r in rows]
+    assert list(rib.get_ydata()) == [r["rib_cm"] for r in rows]
+    assert muscle.get_marker() != rib.get_marker()
+    spreads = sorted(tuple(round(y, 2) for y in line.get_ydata()) for line in ax.lines if len(line.get_ydata()) == 2)
+    assert spreads == sorted([(round(r["muscle_cm"] - r["muscle_sd"], 2), round(r["muscle_cm"] + r["muscle_sd"], 2))
+                              for r in rows] +
+                             [(round(r["rib_cm"] - r["rib_sd"], 2), round(r["rib_cm"] + r["rib_sd"], 2)) for r in rows])
     bands = [(round(p.get_y(), 2), round(p.get_y() + p.get_height(), 2), p.get_hatch()) for p in ax.patches]
     assert bands == [(1.4, 1.7, "//"), (1.5, 1.6, "xx"), (2.1, 2.2, "//")]
     assert ax.yaxis_inverted() and ax.get_ylabel() == "Depth below the skin (cm)"

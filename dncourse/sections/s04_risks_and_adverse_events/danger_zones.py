@@ -155,12 +155,14 @@ def plot_rhomboid_depths():
                        label=None if overlap_labelled else "Ranges overlap: no safe margin")
                 overlap_labelled = True
                 ax.annotate("no safe\nmargin", (x + 0.33, (shallow + deep) / 2), fontsize=9, va="center")
-        ax.errorbar([x - 0.15 for x in xs], [r["muscle_cm"] for r in rows], yerr=[r["muscle_sd"] for r in rows],
-                    fmt="o", color=PALETTE[0], markersize=8, capsize=4, linewidth=1.5,
-                    label="Skin to rhomboid major (mean, 1 SD)")
-        ax.errorbar([x + 0.15 for x in xs], [r["rib_cm"] for r in rows], yerr=[r["rib_sd"] for r in rows],
-                    fmt="s", color=PALETTE[3], markersize=8, capsize=4, linewidth=1.5,
-                    label="Skin to rib (mean, 1 SD)")
+        for offset, depth, spread, colour, marker, label in (
+                (-0.15, "muscle_cm", "muscle_sd", PALETTE[0], "o", "Skin to rhomboid major (mean, 1 SD)"),
+                (0.15, "rib_cm", "rib_sd", PALETTE[3], "s", "Skin to rib (mean, 1 SD)")):
+            for x, row in zip(xs, rows):   # one standard deviation either side, with end caps
+                ax.plot([x + offset] * 2, [row[depth] - row[spread], row[depth] + row[spread]], color=colour,
+                        linewidth=1.5, marker="_", markersize=10)
+            ax.plot([x + offset for x in xs], [r[depth] for r in rows], linestyle="none", marker=marker,
+                    markersize=8, color=colour, label=label)
         for x, row in zip(xs, rows):
             ax.annotate(f"{row['muscle_cm']:g}", (x - 0.15, row["muscle_cm"]), xytext=(-8, 0),
                         textcoords="offset points", ha="right", va="center", fontsize=9)
