@@ -43,7 +43,8 @@ def _agg(monkeypatch):
 
 # --- the loader ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("table", ["adverse_events", "pneumothorax_cases", "references", "practice"])
+@pytest.mark.parametrize("table", ["adverse_events", "pneumothorax_cases", "references", "practice", "danger_zones",
+                                   "danger_zone_points", "rhomboid_depths", "pleura_reach"])
 def test_section_4_tables_load(table):
     assert load(table)
 
@@ -446,14 +447,15 @@ def test_lesson_uses_only_existing_practice_checks_and_references():
     assert set(used) == {i for i in practice_ids if i.startswith("s04_")}, "every s04 check is used once"
     keys = json.loads(re.search(r"show_references\((\[.*?\])\)", text, re.S).group(1).replace("'", '"'))
     assert set(keys) <= reference_keys()
-    for name in ("AdverseEventExplorer()", "RuleOfThreeCalculator()", "show_study_comparison()"):
+    for name in ("AdverseEventExplorer()", "RuleOfThreeCalculator()", "show_study_comparison()",
+                 "DangerZoneExplorer()", "show_rhomboid_depths()", "show_pleura_reach()"):
         assert name in text
     assert "What the figure shows:" in text and "## Key points" in text and "## Next: the quiz" in text
 
 
 def test_quiz_keys_follow_from_the_data(rows):
     questions = {q.number: q for q in read_questions(json.loads(QUIZ.read_text(encoding="utf-8")))}
-    assert len(questions) == 9
+    assert len(questions) == 16
     assert questions["4.2"].key == expected_count(rows["brady_bruising"]["percent"], 200)
     assert questions["4.4"].key == rule_of_three(1500) * 100
     assert questions["4.4"].tolerance >= abs(exact_upper_bound(1500) * 100 - 0.2)
@@ -465,7 +467,7 @@ def test_quiz_keys_follow_from_the_data(rows):
               c["metadata"]["nbgrader"].get("solution")]
     assert len(manual) == 1 and manual[0]["metadata"]["nbgrader"]["points"] == 3
     points = sum(q.points for q in questions.values()) + 3
-    assert f"**10 questions worth {points:g} points**" in _src(cells[0])
+    assert f"**17 questions worth {points:g} points**" in _src(cells[0]) and points == 19
 
 
 def test_quiz_mark_scheme_credits_urgent_assessment_and_defers_to_local_policy():
