@@ -175,6 +175,7 @@ def test_quiz_title_states_fourteen_questions_and_sixteen_points():
     title = _cells(QUIZ)["c00"]
     assert "**14 questions worth 16 points**" in title and "thirteen are marked automatically" in title
     assert len(read_questions(QUIZ)) == 13
+    assert "about 20 minutes" in title and "then 20 minutes for the quiz" in _cells(LESSON)["c00"]
 
 
 def test_every_quoted_promise_in_section_2_1_is_the_articles_words(seed_article):
