@@ -266,7 +266,7 @@ def test_benefits_citations_are_checked(tmp_path):
     text = (DATA_DIR / "benefits.csv").read_text(encoding="utf-8").replace("valera2022;castro2020", "valera2022;nobody1999")
     path = tmp_path / "benefits.csv"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(DataError, match=r"line 8 \(id 'fibromyalgia'\), field 'refs': citation 'nobody1999'"):
+    with pytest.raises(DataError, match=r"line 9 \(id 'fibromyalgia'\), field 'refs': citation 'nobody1999'"):
         load_file(path, DATA_DIR / "benefits.schema.json", reference_keys(), schema_check=True)
 
 

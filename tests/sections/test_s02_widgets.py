@@ -330,7 +330,7 @@ def test_benefit_card_and_summary():
     assert card.startswith("> **The article says:**")
     assert "SMD \u22120.87" in ben.benefit_markdown("function")
     summary = ben.benefit_summary_markdown()
-    assert len(summary.splitlines()) == 2 + len(load("benefits")) == 9
+    assert len(summary.splitlines()) == 2 + len(load("benefits")) == 11
     with pytest.raises(DataError, match="no benefit called 'speed'"):
         ben.benefit_markdown("speed")
 
