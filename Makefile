@@ -4,6 +4,7 @@
 #   make test    set everything up and run every test
 #   make grade-demo  a demo cohort through grading, item analysis and records
 #   make learner-edition  the course without answers, for learners and public hosting
+#                (make learner-edition SELF_MARKING=1: with 'Mark my quiz' for self-study; carries the keys)
 #   make bench   benchmarks against Jupyter's own floor (build/bench/results.md and ratios.png;
 #                make bench BENCH_ARGS='--size tiny' for a quick check)
 #   make release regenerate release/ from source/ with nbgrader
@@ -101,8 +102,9 @@ release: $(COURSE)
 grade-demo: $(COURSE) system-deps
 	$(BIN)/dncourse --course build/demo-course grade-demo --learners 12
 
+# SELF_MARKING=1: every quiz ends with 'Mark my quiz' (carries the keys: never where grades count).
 learner-edition: $(COURSE)
-	$(BIN)/python -m dncourse.instructor.learner_edition build/learner-edition
+	$(BIN)/python -m dncourse.instructor.learner_edition $(if $(filter 1 yes true,$(SELF_MARKING)),--self-marking,) build/learner-edition
 
 clean:
 	rm -rf $(VENV) .pytest_cache
