@@ -88,8 +88,8 @@ _SELF_MARKING_README = """
 ## This is the self-marking edition
 
 Every quiz ends with a **Mark my quiz** step that scores your answers, shows your score against the pass mark and explains
-each question with its sources. It is for studying on your own: **a self-marking edition carries every answer, so it must
-never be used where grades count.**
+each question with its sources. It is for studying on your own:
+**a self-marking edition carries every answer, so it must never be used where grades count.**
 """
 
 _MARK_INTRO = """## Mark my quiz

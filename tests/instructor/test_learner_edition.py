@@ -71,8 +71,9 @@ def test_the_edition_leaves_out_the_instructor_tools_and_names_no_attack(edition
     assert not (out / "dncourse" / "instructor").exists()
     assert [part for part in PACKAGE_LEFT_OUT if (out / "dncourse" / part).exists()] == []
     attacks = [f"atk_{a.name}" for a in ATTACKS]
+    # "heart attack" is first aid (section 5), not an attack on grading
     named = [(str(p.relative_to(out)), word) for p in _files(out) for word in TELLTALES + attacks
-             if word.encode() in p.read_bytes()]
+             if word.encode() in p.read_bytes().replace(b"heart attack", b"")]
     assert named == [], f"the learner edition names attacks or tampering patterns: {named[:5]}"
     pyproject = (out / "pyproject.toml").read_text(encoding="utf-8")
     assert "[project.scripts]" not in pyproject and "dncourse.instructor" not in pyproject
