@@ -81,11 +81,17 @@ $(TESTS): $(COURSE) requirements-test.txt
 
 venv: $(COURSE)
 
-# The learner's view: jupyter/learner holds the course's learner configuration
-# (the same files Binder's postBuild installs). Instructors run `jupyter lab`.
+# The learner's view: JupyterLab serves the learner's own folder (LEARNER_FOLDER, my-course/ by
+# default), which holds copies of the lessons (notebooks/) and the student quizzes (release/), never
+# source/; missing files are copied in, files already there are never overwritten.
+# jupyter/learner holds the course's learner configuration (the same files Binder's postBuild
+# installs). Instructors run `jupyter lab` in the course folder.
+LEARNER_FOLDER ?= my-course
 lab: $(COURSE)
+	$(BIN)/python -m dncourse.learner_folder $(LEARNER_FOLDER)
 	JUPYTER_CONFIG_PATH=$(CURDIR)/jupyter/learner $(BIN)/jupyter lab $(ROOT_FLAG) \
-	  --LabServerApp.app_settings_dir=$(CURDIR)/jupyter/learner/lab-settings notebooks/00-start-here.ipynb
+	  --LabServerApp.app_settings_dir=$(CURDIR)/jupyter/learner/lab-settings \
+	  --ServerApp.root_dir=$(abspath $(LEARNER_FOLDER)) --LabApp.default_url=/lab/tree/notebooks/00-start-here.ipynb
 
 test: $(TESTS) system-deps browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

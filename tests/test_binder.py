@@ -206,7 +206,8 @@ def test_learner_configuration_has_no_kernel_set_up():
 
 
 # What a step that runs a notebook before JupyterLab opens would show in `make -n`.
-RUNS_NOTEBOOKS = ("dncourse.", "nbconvert", "nbclient", "--execute", "papermill", "predraw")
+RUNS_NOTEBOOKS = ("dncourse.runner", "dncourse.instructor", "nbconvert", "nbclient", "--execute", "papermill",
+                  "predraw")
 
 
 def test_make_lab_runs_the_learner_configuration_and_no_notebook_first():
@@ -217,6 +218,10 @@ def test_make_lab_runs_the_learner_configuration_and_no_notebook_first():
         assert f"--LabServerApp.app_settings_dir={LEARNER / 'lab-settings'}" in run.stdout
         assert "jupyter lab" in run.stdout and run.stdout.count(".ipynb") == 1, run.stdout
         assert [word for word in RUNS_NOTEBOOKS if word in run.stdout] == [], run.stdout
+        # the learner's own folder, with copies of the lessons and student quizzes, is what JupyterLab serves
+        assert "-m dncourse.learner_folder my-course" in run.stdout
+        assert f"--ServerApp.root_dir={ROOT / 'my-course'}" in run.stdout
+        assert "--LabApp.default_url=/lab/tree/notebooks/00-start-here.ipynb" in run.stdout
 
 
 # ---------------------------------------------------------------------------

@@ -53,6 +53,14 @@ def test_two_commands_and_ci():
     assert "urlpath=lab/tree/notebooks/00-start-here.ipynb" in README
 
 
+def test_the_readme_says_which_edition_binder_serves_and_where_it_must_not_be_used():
+    link = re.search(r"\(https://mybinder\.org/v2/gh/[^/]+/[^/]+/([^?)]+)\?urlpath=", README)
+    assert link and link.group(1) == "self-study", "the Binder link opens the self-study branch"
+    assert "self-marking edition" in README and "`make learner-edition SELF_MARKING=1`" in README
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", README) if "self-marking edition" in s and "grades count" in s]
+    assert sentences and "must never be used where grades count" in sentences[0]
+
+
 @pytest.mark.parametrize("guide", GUIDES)
 def test_readme_links_to_each_guide_and_it_exists(guide):
     assert f"]({guide})" in README, f"README.md has no link to {guide}"
