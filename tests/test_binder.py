@@ -284,9 +284,13 @@ def binder(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def local_learner(tmp_path_factory):
-    """The configuration `make lab` runs (jupyter/learner), from the course's own environment."""
+    """The configuration `make lab` runs (jupyter/learner), from the course's own environment, serving
+    the learner's own folder as `make lab` prepares it."""
+    from dncourse.learner_folder import prepare_learner_folder
+
     tmp = tmp_path_factory.mktemp("learner")
-    server = JupyterServer(root=_copy_course(tmp / "repo"), workdir=tmp / "state", learner=True)
+    prepare_learner_folder(tmp / "my-course", root=_copy_course(tmp / "repo"))
+    server = JupyterServer(root=tmp / "my-course", workdir=tmp / "state", learner=True)
     server.start()
     yield server
     server.stop()
@@ -354,6 +358,12 @@ def test_binder_labextension_list(binder):
 
 def test_local_learner_server(local_learner):
     _assert_learner_server(local_learner)
+    status, body = local_learner.request("/api/contents")
+    assert status == 200
+    assert sorted(item["name"] for item in json.loads(body)["content"]) == ["notebooks", "release"]
+    assert local_learner.request("/api/contents/source")[0] == 404
+    status, body = local_learner.request("/api/contents/release")
+    assert {item["name"] for item in json.loads(body)["content"]} == {p.name for p in (ROOT / "release").iterdir()}
 
 
 def test_local_learner_labextension_list():
