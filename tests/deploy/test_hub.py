@@ -606,3 +606,62 @@ def test_a_learner_cannot_reach_what_is_not_theirs(submitted):
     assert outcome == {name: "refused" for name in checks}, outcome
     # the submission's name ends in a random part: without listing the folder it cannot be guessed
     assert re.fullmatch(rf"{second.name}\+{QUIZ}\+[^+]+\+[A-Za-z0-9_-]{{12}}", theirs[0].name), theirs[0].name
+
+
+# ---------------------------------------------------------------------------
+# The settings files themselves (no hub needed)
+# ---------------------------------------------------------------------------
+
+AUTHORING = ("formgrader", "create-assignment", "course-list")
+LEARNING = ("assignment-list", "validate-assignment", "menu")
+
+
+def _settings(kind: str) -> tuple[dict, dict]:
+    """The lab page settings and server settings of one kind of account in deploy/hub."""
+    return (json.loads((HUB_DIR / kind / "labconfig" / "page_config.json").read_text(encoding="utf-8")),
+            json.loads((HUB_DIR / kind / "jupyter_server_config.json").read_text(encoding="utf-8")))
+
+
+def test_hub_learners_get_the_assignments_tab_and_no_authoring_tools_locked():
+    page, server = _settings("learner")
+    for plugin in AUTHORING:
+        name = f"@jupyter/nbgrader:{plugin}"
+        assert page["disabledExtensions"].get(name) is True and page["lockedExtensions"].get(name) is True, name
+    for plugin in LEARNING:
+        name = f"@jupyter/nbgrader:{plugin}"
+        assert not page["disabledExtensions"].get(name) and page["lockedExtensions"].get(name) is True, name
+    assert server["ServerApp"]["jpserver_extensions"] == {
+        "nbgrader.server_extensions.formgrader": False,
+        "nbgrader.server_extensions.course_list": False,
+        "nbgrader.server_extensions.assignment_list": True,
+        "nbgrader.server_extensions.validate_assignment": True,
+    }
+    # everything else as in the course's own learner settings (jupyter/learner)
+    local_page = json.loads((ROOT / "jupyter" / "learner" / "labconfig" / "page_config.json").read_text("utf-8"))
+    local_server = json.loads((ROOT / "jupyter" / "learner" / "jupyter_server_config.json").read_text("utf-8"))
+    nbgrader = "@jupyter/nbgrader:"
+    for section in ("disabledExtensions", "lockedExtensions"):
+        assert ({k: v for k, v in page[section].items() if not k.startswith(nbgrader)}
+                == {k: v for k, v in local_page[section].items() if not k.startswith(nbgrader)}), section
+    assert server["LabApp"] == local_server["LabApp"]
+
+
+def test_only_the_grader_serves_the_formgrader():
+    for kind in ("learner", "instructor", "grader"):
+        page, server = _settings(kind)
+        formgrader = server["ServerApp"]["jpserver_extensions"]["nbgrader.server_extensions.formgrader"]
+        assert formgrader is (kind == "grader"), kind
+        assert page["disabledExtensions"].get("@jupyter/nbgrader:formgrader", False) is (kind != "grader"), kind
+        assert page["disabledExtensions"].get("@jupyter/nbgrader:course-list", False) is (kind != "instructor"), kind
+
+
+def test_setup_hub_says_what_to_fix(tmp_path):
+    done = subprocess.run(["python3", str(HUB_DIR / "setup_hub.py"), "--hub-root", str(tmp_path / "hub"),
+                           "--grader", "no-such-account-dn", "--exchange", str(tmp_path / "exchange")],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    if os.geteuid() == 0:
+        assert "there is no account 'no-such-account-dn': make it first" in done.stderr
+    else:
+        assert "run this as root" in done.stderr
+    assert not (tmp_path / "hub").exists()
