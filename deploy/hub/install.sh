@@ -12,7 +12,10 @@
 #    (set DNCOURSE_HUB_PYTHON to change it) with the course's pins
 #    (environment.yml, through tools/pins.py), deploy/hub/requirements.txt
 #    (JupyterHub) and the course package itself, installed as a copy (not
-#    editable: the checkout may be private).
+#    editable: the checkout may be private). The packages are installed with
+#    uv (deploy/hub/build-requirements.txt, installed into the environment
+#    with pip first), or with pip alone where uv cannot be had; both keep a
+#    cache of what they downloaded (root's ~/.cache), so a rebuild is quicker.
 #
 # Up to date means nothing to do: the environment carries a stamp named after
 # a hash of its requirements, and another after a hash of the course
@@ -54,7 +57,8 @@ fi
 reqs="$("$PY" "$ROOT/tools/pins.py" "$ROOT/environment.yml")" || give_up "could not read the pins in environment.yml"
 reqs="$reqs
 $(grep -Ev '^\s*(#|$)' "$HERE/requirements.txt")"
-deps_key="$(printf '%s\n%s\n' "$reqs" "$("$PY" -V 2>&1)" | sha256sum | cut -c1-16)"
+deps_key="$(printf '%s\n%s\n%s\n' "$reqs" "$(cat "$HERE/build-requirements.txt")" "$("$PY" -V 2>&1)" \
+  | sha256sum | cut -c1-16)"
 # The course package: every file pip would install, by content.
 pkg_key="$(cd "$ROOT" && find pyproject.toml dncourse -type f ! -path '*/__pycache__/*' ! -name '*.pyc' -print0 \
   | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)"
@@ -66,13 +70,24 @@ fi
 mkdir -p "$(dirname "$VENV")" 2>/dev/null && [ -w "$(dirname "$VENV")" ] \
   || give_up "cannot write $(dirname "$VENV") (run as root, or set DNCOURSE_HUB_VENV to a folder you can write)"
 
+# install_packages ARGS...: pip-style install arguments, run with uv where the environment has it, else pip
+install_packages() {
+  if [ -x "$VENV/bin/uv" ]; then
+    "$VENV/bin/uv" pip install --quiet --compile-bytecode --python "$VENV/bin/python" "$@"
+  else
+    "$VENV/bin/python" -m pip install "${PIP_QUIET[@]}" "$@"
+  fi
+}
+
 if [ ! -f "$VENV/.deps-$deps_key" ]; then
   say "building the hub's Python environment in $VENV ..."
   rm -rf "$VENV"
   "$PY" -m venv "$VENV" || give_up "could not create a venv at $VENV"
+  "$VENV/bin/python" -m pip install "${PIP_QUIET[@]}" -r "$HERE/build-requirements.txt" \
+    || say "could not install uv; installing with pip instead (slower)"
   printf '%s\n' "$reqs" > "$VENV/hub-requirements.txt"
-  "$VENV/bin/python" -m pip install "${PIP_QUIET[@]}" -r "$VENV/hub-requirements.txt" \
-    || { rm -rf "$VENV"; give_up "could not install the hub's packages (see pip's message above)"; }
+  install_packages -r "$VENV/hub-requirements.txt" \
+    || { rm -rf "$VENV"; give_up "could not install the hub's packages (see the message above)"; }
   touch "$VENV/.deps-$deps_key"
 fi
 
@@ -81,7 +96,8 @@ rm -f "$VENV"/.course-*
 build="$(mktemp -d)"
 # Build from a copy, so that nothing is written into the checkout.
 (cd "$ROOT" && tar cf - --exclude=__pycache__ --exclude="*.egg-info" pyproject.toml dncourse) | tar xf - -C "$build"
-"$VENV/bin/python" -m pip install "${PIP_QUIET[@]}" --no-deps --force-reinstall "$build" \
+if [ -x "$VENV/bin/uv" ]; then again=--reinstall; else again=--force-reinstall; fi
+install_packages --no-deps "$again" "$build" \
   || { rm -rf "$build"; give_up "could not install the course package into $VENV"; }
 rm -rf "$build"
 touch "$VENV/.course-$pkg_key"
