@@ -497,7 +497,9 @@ def test_a_quiz_goes_round_the_clinic(submitted):
     instructor = clinic.pages[clinic.instructor.name]
     instructor.wait_for_url(f"**/user/{clinic.instructor.name}/lab**", timeout=120_000)
     formgrader = instructor.context.new_page()
-    formgrader.goto(clinic.base + f"/services/{COURSE}/formgrader/manage_submissions/{QUIZ}")
+    response = formgrader.goto(clinic.base + f"/services/{COURSE}/formgrader/manage_submissions/{QUIZ}")
+    assert response.status == 200
+    assert "frame-ancestors 'none'" in response.headers.get("content-security-policy", ""), response.headers
     for learner in (first, second):
         row = formgrader.locator("tr", has_text=learner.name)
         row.wait_for()
@@ -646,12 +648,13 @@ def test_hub_learners_get_the_assignments_tab_and_no_authoring_tools_locked():
     assert server["LabApp"] == local_server["LabApp"]
 
 
-def test_only_the_grader_serves_the_formgrader():
+def test_only_the_grader_serves_the_formgrader_and_nobody_frames_it():
     for kind in ("learner", "instructor", "grader"):
         page, server = _settings(kind)
         formgrader = server["ServerApp"]["jpserver_extensions"]["nbgrader.server_extensions.formgrader"]
         assert formgrader is (kind == "grader"), kind
-        assert page["disabledExtensions"].get("@jupyter/nbgrader:formgrader", False) is (kind != "grader"), kind
+        # JupyterLab's Formgrader panel frames the page, which the hub forbids (nbgrader #1870)
+        assert page["disabledExtensions"]["@jupyter/nbgrader:formgrader"] is True, kind
         assert page["disabledExtensions"].get("@jupyter/nbgrader:course-list", False) is (kind != "instructor"), kind
 
 
