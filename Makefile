@@ -75,6 +75,17 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 	  || echo "Could not install axe-core; the browser tests will say so."
 	@[ ! -f $@ ] || touch $@
 
+# The clinic hub (deploy/hub, docs/deploy.md): its Python environment in a folder every
+# account can read (DNCOURSE_HUB_VENV, default /opt/dncourse-hub/venv; built from Debian's
+# python3.11 with the pins of environment.yml, JupyterHub and the course package) and
+# configurable-http-proxy (npm ci into deploy/hub/node/node_modules, git-ignored).
+# Nothing to do when up to date; where it cannot be built, tests/deploy/test_hub.py says
+# what is missing (and fails under CI).
+export DNCOURSE_HUB_VENV ?= /opt/dncourse-hub/venv
+.PHONY: hub-deps
+hub-deps:
+	@bash deploy/hub/install.sh
+
 $(TESTS): $(COURSE) requirements-test.txt
 	$(PIP) -r requirements-test.txt
 	@touch $@
@@ -93,7 +104,7 @@ lab: $(COURSE)
 	  --LabServerApp.app_settings_dir=$(CURDIR)/jupyter/learner/lab-settings \
 	  --ServerApp.root_dir=$(abspath $(LEARNER_FOLDER)) --LabApp.default_url=/lab/tree/notebooks/00-start-here.ipynb
 
-test: $(TESTS) system-deps browser-deps
+test: $(TESTS) system-deps browser-deps hub-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Benchmarks (bench/): lessons headless and in the browser, grading, imports, each beside its
