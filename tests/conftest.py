@@ -32,3 +32,19 @@ def fact_sheet() -> str:
 def seed_article() -> str:
     """The seed article's text (the claims section 2 quotes): skipped or failing as ``fact_sheet`` is."""
     return shared_text(SEED_ARTICLE, "the seed article")
+
+
+@pytest.fixture(scope="session")
+def playwright_session():
+    """The session's one Playwright driver (sync API), shared by every test that drives Chromium.
+
+    Playwright's sync API runs one driver per thread at a time: a second
+    ``sync_playwright()`` while the first is running fails ("Sync API inside
+    the asyncio loop"). So the browser tests (``tests/browser``) and the hub
+    test (``tests/deploy``) launch their browsers from this one driver.
+    Request it only after checking that Playwright is installed.
+    """
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright

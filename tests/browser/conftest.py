@@ -59,13 +59,11 @@ def artifacts() -> Path:
 
 
 @pytest.fixture(scope="session")
-def browser(chromium_executable):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_executable, args=jlab.CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+def browser(chromium_executable, playwright_session):
+    """One Chromium for the session, from the session's shared Playwright driver."""
+    chromium = playwright_session.chromium.launch(executable_path=chromium_executable, args=jlab.CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
 
 
 @pytest.fixture(scope="session")

@@ -311,8 +311,12 @@ def _stop_hub(clinic: Clinic) -> None:
 # ---------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def clinic():
-    """Accounts, the hub's folders, quiz s01 released, the hub running and one Chromium; all removed afterwards."""
+def clinic(request):
+    """Accounts, the hub's folders, quiz s01 released, the hub running and one Chromium; all removed afterwards.
+
+    Chromium is launched from the session's shared Playwright driver (``playwright_session`` in
+    tests/conftest.py): the browser tests may already be running one.
+    """
     reason = missing_reason()
     if reason:
         if IN_CI:
@@ -323,7 +327,6 @@ def clinic():
     hub_root = Path(tempfile.mkdtemp(prefix="dncourse-hub-", dir="/tmp"))
     hub_root.chmod(0o755)   # the accounts' servers read their settings from here
     clinic = None
-    playwright = None
     try:
         for role in ("la", "lb", "in", "gr"):
             made.append(_make_account(f"dn{role}{suffix}"))
@@ -336,17 +339,13 @@ def clinic():
                                                   f"nbgrader release_assignment {QUIZ}")
         assert released.returncode == 0, released.stderr
         _start_hub(clinic)
-        from playwright.sync_api import sync_playwright
-
-        playwright = sync_playwright().start()
+        playwright = request.getfixturevalue("playwright_session")
         clinic.browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         yield clinic
     finally:
         if clinic is not None and clinic.browser is not None:
             clinic.browser.close()
-        if playwright is not None:
-            playwright.stop()
         if clinic is not None:
             _stop_hub(clinic)
         for account in made:
