@@ -13,7 +13,7 @@
 #    (environment.yml, through tools/pins.py), deploy/hub/requirements.txt
 #    (JupyterHub) and the course package itself, installed as a copy (not
 #    editable: the checkout may be private). The packages are installed with
-#    uv (deploy/hub/build-requirements.txt, installed into the environment
+#    uv (requirements-build.txt, installed into the environment
 #    with pip first), or with pip alone where uv cannot be had; both keep a
 #    cache of what they downloaded (root's ~/.cache), so a rebuild is quicker.
 #
@@ -57,7 +57,7 @@ fi
 reqs="$("$PY" "$ROOT/tools/pins.py" "$ROOT/environment.yml")" || give_up "could not read the pins in environment.yml"
 reqs="$reqs
 $(grep -Ev '^\s*(#|$)' "$HERE/requirements.txt")"
-deps_key="$(printf '%s\n%s\n%s\n' "$reqs" "$(cat "$HERE/build-requirements.txt")" "$("$PY" -V 2>&1)" \
+deps_key="$(printf '%s\n%s\n%s\n' "$reqs" "$(cat "$ROOT/requirements-build.txt")" "$("$PY" -V 2>&1)" \
   | sha256sum | cut -c1-16)"
 # The course package: every file pip would install, by content.
 pkg_key="$(cd "$ROOT" && find pyproject.toml dncourse -type f ! -path '*/__pycache__/*' ! -name '*.pyc' -print0 \
@@ -83,7 +83,7 @@ if [ ! -f "$VENV/.deps-$deps_key" ]; then
   say "building the hub's Python environment in $VENV ..."
   rm -rf "$VENV"
   "$PY" -m venv "$VENV" || give_up "could not create a venv at $VENV"
-  "$VENV/bin/python" -m pip install "${PIP_QUIET[@]}" -r "$HERE/build-requirements.txt" \
+  "$VENV/bin/python" -m pip install "${PIP_QUIET[@]}" -r "$ROOT/requirements-build.txt" \
     || say "could not install uv; installing with pip instead (slower)"
   printf '%s\n' "$reqs" > "$VENV/hub-requirements.txt"
   install_packages -r "$VENV/hub-requirements.txt" \
