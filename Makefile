@@ -26,8 +26,10 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 PIP := $(BIN)/python -m pip install --disable-pip-version-check --no-input -q
 # The packages are installed with uv (pinned in requirements-build.txt), which installs the same
 # pinned packages from PyPI several times faster than pip; where uv cannot be installed, pip does it.
+# --compile-bytecode writes the .pyc files at install time, as pip does: grading kernels run in a
+# read-only sandbox, where Python could not write them and would compile every module on each start.
 UV := $(BIN)/uv
-INSTALL = $(if $(wildcard $(UV)),$(UV) pip install --quiet --python $(BIN)/python,$(PIP))
+INSTALL = $(if $(wildcard $(UV)),$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python,$(PIP))
 
 .PHONY: lab test release grade-demo learner-edition venv system-deps browser-deps bench clean
 
