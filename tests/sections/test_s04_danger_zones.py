@@ -18,20 +18,11 @@ from dncourse.sections.s04_risks_and_adverse_events.danger_zones import (CAUTION
                                                                        rhomboid_rows, zone, zone_card_html, zones)
 from dncourse.ui.figures import Plot
 from tests.support.course import ROOT
+from tests.support.figures import agg_backend  # noqa: F401 (autouse fixture)
 
 LESSON = ROOT / "notebooks" / "04-risks-and-adverse-events.ipynb"
 QUIZ = ROOT / "source" / "s04-risks-and-adverse-events" / "s04-risks-and-adverse-events.ipynb"
 NEW_CELLS = [f"c{n}" for n in range(40, 51)]
-
-
-@pytest.fixture(autouse=True)
-def _agg(monkeypatch):
-    monkeypatch.setenv("MPLBACKEND", "Agg")
-    import matplotlib
-    matplotlib.use("Agg")
-    yield
-    import matplotlib.pyplot as plt
-    plt.close("all")
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,7 @@ from dncourse.sections.s04_risks_and_adverse_events.risk import (chance_of_at_le
                            format_percent, one_in, rule_of_three)
 from dncourse.sections.s04_risks_and_adverse_events.risk_widgets import AdverseEventExplorer, RuleOfThreeCalculator
 from tests.support.course import ROOT
+from tests.support.figures import agg_backend  # noqa: F401 (autouse fixture)
 
 LESSON = ROOT / "notebooks" / "04-risks-and-adverse-events.ipynb"
 QUIZ = ROOT / "source" / "s04-risks-and-adverse-events" / "s04-risks-and-adverse-events.ipynb"
@@ -29,16 +30,6 @@ QUIZ = ROOT / "source" / "s04-risks-and-adverse-events" / "s04-risks-and-adverse
 @pytest.fixture(scope="module")
 def rows():
     return {r["id"]: r for r in load("adverse_events")}
-
-
-@pytest.fixture(autouse=True)
-def _agg(monkeypatch):
-    monkeypatch.setenv("MPLBACKEND", "Agg")
-    import matplotlib
-    matplotlib.use("Agg")
-    yield
-    import matplotlib.pyplot as plt
-    plt.close("all")
 
 
 # --- the loader ------------------------------------------------------------------------------

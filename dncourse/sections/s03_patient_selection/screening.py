@@ -292,21 +292,10 @@ def screen(patient: dict) -> Result:
 
 def rules_markdown(category: str, rules: list[dict] | None = None) -> str:
     """The rules of one category as a Markdown table (condition, what to do, source)."""
-    from dncourse.content.references import cite
-
     if category not in CATEGORIES:
         raise ValueError(f"category must be one of {', '.join(CATEGORIES)}")
     rules = rules if rules is not None else load("screening_rules")
-    lines = ["| Condition | What to do | Source |", "|---|---|---|"]
-    for rule in rules:
-        if rule["category"] != category:
-            continue
-        source = cite(rule["ref"])
-        if rule["verification"] != "verified":
-            source += f" *({rule['verification']})*"
-        cells = [rule["condition"], rule["action"], source]
-        lines.append("| " + " | ".join(html.escape(c, quote=False).replace("|", "/") for c in cells) + " |")
-    return "\n".join(lines)
+    return _rules_table([r for r in rules if r["category"] == category], with_kind=False)
 
 
 def show_rules(category: str) -> str:
@@ -321,19 +310,25 @@ def show_rules(category: str) -> str:
 def sheet_section_markdown(sheet_section: str, rules: list[dict] | None = None) -> str:
     """The rules that come from one section of the fact sheet (e.g. ``"13"``, electrical dry needling)
     as a Markdown table: kind of rule, condition, what to do, source; most restrictive kind first."""
-    from dncourse.content.references import cite
-
     rules = rules if rules is not None else load("screening_rules")
     chosen = [r for r in rules if r["sheet_section"] == sheet_section]
     if not chosen:
         raise ValueError(f"no screening rule comes from section {sheet_section!r} of the fact sheet")
     chosen.sort(key=lambda r: SEVERITY.index(CATEGORIES[r["category"]][0]))  # stable: file order within a kind
-    lines = ["| Kind | Condition | What to do | Source |", "|---|---|---|---|"]
-    for rule in chosen:
+    return _rules_table(chosen, with_kind=True)
+
+
+def _rules_table(rules: list[dict], with_kind: bool) -> str:
+    """``rules`` as a Markdown table: (kind,) condition, what to do, source with how firmly it was checked."""
+    from dncourse.content.references import cite
+
+    header = (["Kind"] if with_kind else []) + ["Condition", "What to do", "Source"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for rule in rules:
         source = cite(rule["ref"])
         if rule["verification"] != "verified":
             source += f" *({rule['verification']})*"
-        cells = [CATEGORIES[rule["category"]][1], rule["condition"], rule["action"], source]
+        cells = ([CATEGORIES[rule["category"]][1]] if with_kind else []) + [rule["condition"], rule["action"], source]
         lines.append("| " + " | ".join(html.escape(c, quote=False).replace("|", "/") for c in cells) + " |")
     return "\n".join(lines)
 
