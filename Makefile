@@ -113,8 +113,21 @@ lab: $(COURSE)
 	  --LabServerApp.app_settings_dir=$(CURDIR)/jupyter/learner/lab-settings \
 	  --ServerApp.root_dir=$(abspath $(LEARNER_FOLDER)) --LabApp.default_url=/lab/tree/notebooks/00-start-here.ipynb
 
+# The clinic hub's test (tests/deploy) spends most of its minute waiting for servers to start, so
+# `make test` runs it beside the rest, in a pytest of its own, and prints its report after theirs;
+# either failing fails the command. With PYTEST_ARGS, pytest runs just what they name.
 test: $(TESTS) system-deps browser-deps hub-deps
+ifeq ($(strip $(PYTEST_ARGS)),)
+	@mkdir -p build; \
+	$(BIN)/python -m pytest tests/deploy -p no:cacheprovider > build/hub-test.log 2>&1 & hub=$$!; \
+	$(BIN)/python -m pytest --ignore=tests/deploy; main=$$?; \
+	wait $$hub; hub_rc=$$?; \
+	echo "=== tests/deploy/test_hub.py, run beside the tests above (exit $$hub_rc) ==="; \
+	cat build/hub-test.log; \
+	[ $$main -eq 0 ] && [ $$hub_rc -eq 0 ]
+else
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+endif
 
 # Benchmarks (bench/): lessons headless and in the browser, grading, imports, each beside its
 # floor; reports only, never fails on slowness. `python -m bench.stress` runs every lesson
